@@ -1,18 +1,110 @@
-import { awscdk, javascript } from "projen";
-const project = new awscdk.AwsCdkConstructLibrary({
-  author: "moodle-on-fargate developers",
-  authorAddress: "maintainers@moodle-on-fargate.dev",
-  cdkVersion: "2.257.0",
-  defaultReleaseBranch: "main",
-  jsiiVersion: "~6.0.0",
-  name: "moodle-on-fargate",
-  packageManager: javascript.NodePackageManager.NPM,
-  projenrcTs: true,
-  repositoryUrl: "https://github.com/moodle-on-fargate/moodle-on-fargate.git",
+import { awscdk, javascript } from 'projen';
 
-  // deps: [],                /* Runtime dependencies of this module. */
-  // description: undefined,  /* The description is just a string that helps people understand the purpose of the package. */
-  // devDeps: [],             /* Build dependencies for this module. */
-  // packageName: undefined,  /* The "name" in package.json. */
+/**
+ * aws-cdk-lib 2.257.0 is the lowest version that our whole test toolchain accepts
+ * (cdk-nag 3 has a peer dependency on >= 2.257.0) and it has every feature the
+ * constructs use. Consumers get it as a caret peer dependency: any later 2.x works.
+ */
+const CDK_VERSION = '2.257.0';
+
+const project = new awscdk.AwsCdkConstructLibrary({
+  name: 'moodle-on-fargate',
+  description:
+    'Production Moodle on AWS Fargate: CDK constructs for the network, database, EFS, Valkey cache, ECS service, CloudFront edge and CI/CD pipeline.',
+  author: 'moodle-on-fargate developers',
+  authorAddress: 'maintainers@moodle-on-fargate.dev',
+  repositoryUrl: 'https://github.com/moodle-on-fargate/moodle-on-fargate.git',
+  license: 'Apache-2.0',
+  keywords: ['moodle', 'aws-cdk', 'cdk', 'ecs', 'fargate', 'lms', 'cloudfront'],
+  stability: 'experimental',
+
+  cdkVersion: CDK_VERSION,
+  constructsVersion: '10.5.1',
+  jsiiVersion: '~6.0.0',
+  typescriptVersion: '~5.9.0',
+  projenVersion: '0.103.25',
+  defaultReleaseBranch: 'main',
+  packageManager: javascript.NodePackageManager.NPM,
+  minNodeVersion: '20.0.0',
+  projenrcTs: true,
+  tsconfigDevFile: 'tsconfig.dev.json',
+  prettier: false,
+
+  publishToPypi: {
+    distName: 'moodle-on-fargate',
+    module: 'moodle_on_fargate',
+  },
+  publishToMaven: {
+    javaPackage: 'io.github.moodleonfargate',
+    mavenGroupId: 'io.github.moodle-on-fargate',
+    mavenArtifactId: 'moodle-on-fargate',
+  },
+
+  devDeps: [
+    'cdk-nag@3.0.2',
+    '@aws-cdk/integ-tests-alpha@2.245.0-alpha.0',
+    '@aws-cdk/integ-runner@2.197.10',
+  ],
+
+  jestOptions: {
+    updateSnapshot: javascript.UpdateSnapshot.NEVER,
+    jestConfig: {
+      testMatch: ['<rootDir>/test/**/*.test.ts'],
+      snapshotSerializers: ['<rootDir>/test/util/asset-hash-serializer.ts'],
+      testTimeout: 120_000,
+    },
+  },
+  tsconfigDev: {
+    include: ['examples/**/*.ts', 'integ/**/*.ts', 'scripts/**/*.ts', '.projenrc.ts'],
+    compilerOptions: {},
+  },
+  eslintOptions: {
+    dirs: ['src'],
+    devdirs: ['test', 'examples', 'integ', 'scripts'],
+    tsconfigPath: './tsconfig.dev.json',
+  },
+  gitignore: ['cdk.out', '/test/.templates/', '/.venv/', '/test/bindings/java/target/', '__pycache__/'],
+  npmIgnoreOptions: { ignorePatterns: ['/examples/', '/integ/', '/scripts/', '/.ci/', '/docs/', '/cdk.out/'] },
+  excludeTypescript: [],
 });
+
+// Lint tests, examples and scripts with the dev tsconfig (the project service would only see tsconfig.json's src).
+const eslintrc = project.tryFindObjectFile('.eslintrc.json')!;
+eslintrc.addDeletionOverride('parserOptions.projectService');
+eslintrc.addOverride('parserOptions.project', './tsconfig.dev.json');
+
+// Build the Python wheel and the Java jar on every build, CI included (projen packages JS only when CI=true).
+const packageTask = project.tasks.tryFind('package')!;
+packageTask.reset();
+packageTask.spawn(project.tasks.tryFind('package-all')!);
+
+// cfn-lint over every template the tests and the examples wrote.
+const cfnLint = project.addTask('cfn-lint', {
+  description: 'Run AWS cfn-lint over every synthesized template (tests and examples)',
+  exec: 'bash scripts/cfn-lint.sh',
+});
+
+const exampleSynth = project.addTask('example:synth', {
+  description: 'Synthesize the default example app (offline) to CloudFormation',
+  exec: 'ts-node --project tsconfig.dev.json examples/minimal/app.ts && echo "Templates: $(ls cdk.out/examples/minimal/*.template.json)"',
+});
+
+const examplesSynth = project.addTask('examples:synth', {
+  description: 'Synthesize every example app to CloudFormation',
+  exec: 'bash scripts/synth-examples.sh',
+});
+
+const testTask = project.testTask;
+testTask.spawn(examplesSynth);
+testTask.spawn(cfnLint);
+
+project.addTask('test:update-snapshots', {
+  description: 'Update jest snapshots (explicitly; the test task never rewrites them)',
+  exec: 'jest --updateSnapshot',
+});
+
+void exampleSynth;
+// After projen's own `!/test/`, which would otherwise un-ignore these.
+project.gitignore.addPatterns('/test/.templates/', '/test/bindings/java/target/');
+
 project.synth();

@@ -1,0 +1,11 @@
+/**
+ * us-east-1 on-demand list prices (USD) used by the cost scripts, checked against the AWS pricing
+ * pages in November 2026. A month is 730 hours.
+ */
+export const HOURS_PER_MONTH = 730;
+
+export const usEast1Prices = {
+  natGatewayHour: 0.045,
+  publicIpv4Hour: 0.005,
+  interfaceEndpointAzHour: 0.01,
+} as const;

@@ -1,0 +1,2 @@
+export * from './moodle-network';
+export { NatLayout } from './network-defaults';

@@ -1,0 +1,228 @@
+import { RemovalPolicy, Token, Validations } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { NatLayout, networkDefaults } from './network-defaults';
+
+/**
+ * What the other Moodle constructs need from a network.
+ */
+export interface IMoodleNetwork {
+  /** The VPC everything runs in. */
+  readonly vpc: ec2.IVpc;
+  /** Subnets for internet-facing load balancers. */
+  readonly publicSubnets: ec2.SubnetSelection;
+  /** Subnets for the Moodle tasks (private, with egress unless the NAT layout is `NONE`). */
+  readonly applicationSubnets: ec2.SubnetSelection;
+  /** Subnets for the database, cache and EFS mount targets (isolated). */
+  readonly dataSubnets: ec2.SubnetSelection;
+}
+
+/**
+ * Properties of a {@link MoodleNetwork}.
+ */
+export interface MoodleNetworkProps {
+  /**
+   * An existing VPC to use instead of creating one. It must have public, private-with-egress
+   * and isolated subnets in at least two Availability Zones.
+   *
+   * @default - a new VPC is created
+   */
+  readonly vpc?: ec2.IVpc;
+
+  /**
+   * Number of Availability Zones of a new VPC (2 or 3).
+   *
+   * @default 2
+   */
+  readonly maxAzs?: number;
+
+  /**
+   * How a new VPC reaches the internet from its private subnets.
+   *
+   * @default NatLayout.ONE_PER_AZ
+   */
+  readonly natLayout?: NatLayout;
+
+  /**
+   * IPv4 CIDR block of a new VPC (a /16 to /24 block).
+   *
+   * @default '10.0.0.0/16'
+   */
+  readonly cidr?: string;
+
+  /**
+   * Whether a new VPC records VPC flow logs (all traffic) to CloudWatch Logs.
+   *
+   * @default true
+   */
+  readonly flowLogs?: boolean;
+
+  /**
+   * How long VPC flow logs are kept.
+   *
+   * @default logs.RetentionDays.THREE_MONTHS
+   */
+  readonly flowLogRetention?: logs.RetentionDays;
+}
+
+/**
+ * The network for Moodle: a VPC over two or more Availability Zones with three subnet tiers:
+ * public (load balancer, NAT gateways), application (Moodle tasks) and data (database, cache,
+ * EFS mount targets, never routable from the internet).
+ */
+export class MoodleNetwork extends Construct implements IMoodleNetwork {
+  /** The VPC, created or given. */
+  public readonly vpc: ec2.IVpc;
+  /** Subnets of the public tier. */
+  public readonly publicSubnets: ec2.SubnetSelection;
+  /** Subnets of the application tier. */
+  public readonly applicationSubnets: ec2.SubnetSelection;
+  /** Subnets of the data tier. */
+  public readonly dataSubnets: ec2.SubnetSelection;
+  /** The NAT layout of a created VPC; undefined for a given VPC. */
+  public readonly natLayout?: NatLayout;
+  /** The flow log of a created VPC, if flow logs are on. */
+  public readonly flowLog?: ec2.FlowLog;
+  /** The log group the flow log writes to, if flow logs are on. */
+  public readonly flowLogGroup?: logs.LogGroup;
+  /** The VPC endpoints created for the `NONE` NAT layout, by service name. */
+  public readonly endpoints: ec2.IVpcEndpoint[] = [];
+
+  constructor(scope: Construct, id: string, props: MoodleNetworkProps = {}) {
+    super(scope, id);
+
+    if (props.vpc) {
+      rejectPropsForCreatedVpc(props);
+      validateExistingVpc(props.vpc);
+      this.vpc = props.vpc;
+      this.publicSubnets = { subnetType: ec2.SubnetType.PUBLIC };
+      this.applicationSubnets = { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS };
+      this.dataSubnets = { subnetType: ec2.SubnetType.PRIVATE_ISOLATED };
+      return;
+    }
+
+    const maxAzs = props.maxAzs ?? networkDefaults.maxAzs;
+    validateMaxAzs(maxAzs);
+    const natLayout = props.natLayout ?? networkDefaults.natLayout;
+    const cidr = props.cidr ?? networkDefaults.cidr;
+    validateCidr(cidr);
+    this.natLayout = natLayout;
+
+    const withNat = natLayout !== NatLayout.NONE;
+    const vpc = new ec2.Vpc(this, 'Vpc', {
+      ipAddresses: ec2.IpAddresses.cidr(cidr),
+      maxAzs,
+      natGateways: natGatewayCount(natLayout, maxAzs),
+      restrictDefaultSecurityGroup: true,
+      subnetConfiguration: [
+        { name: 'Public', subnetType: ec2.SubnetType.PUBLIC, cidrMask: 24 },
+        {
+          name: 'Application',
+          subnetType: withNat ? ec2.SubnetType.PRIVATE_WITH_EGRESS : ec2.SubnetType.PRIVATE_ISOLATED,
+          cidrMask: 22,
+        },
+        { name: 'Data', subnetType: ec2.SubnetType.PRIVATE_ISOLATED, cidrMask: 24 },
+      ],
+    });
+    this.vpc = vpc;
+    this.publicSubnets = { subnetGroupName: 'Public' };
+    this.applicationSubnets = { subnetGroupName: 'Application' };
+    this.dataSubnets = { subnetGroupName: 'Data' };
+
+    if (props.flowLogs ?? networkDefaults.flowLogs) {
+      this.flowLogGroup = new logs.LogGroup(this, 'FlowLogGroup', {
+        retention: props.flowLogRetention ?? networkDefaults.flowLogRetention,
+        removalPolicy: RemovalPolicy.RETAIN,
+      });
+      this.flowLog = vpc.addFlowLog('FlowLog', {
+        destination: ec2.FlowLogDestination.toCloudWatchLogs(this.flowLogGroup),
+        trafficType: ec2.FlowLogTrafficType.ALL,
+      });
+    }
+
+    if (!withNat) {
+      this.endpoints.push(...this.addEndpointsForPrivateTasks(vpc));
+    }
+  }
+
+  /** Endpoints a Fargate task without internet access needs: image pulls, logs, secrets, ECS Exec. */
+  private addEndpointsForPrivateTasks(vpc: ec2.Vpc): ec2.IVpcEndpoint[] {
+    const subnets = this.applicationSubnets;
+    const endpoints: ec2.IVpcEndpoint[] = [
+      vpc.addGatewayEndpoint('S3Endpoint', { service: ec2.GatewayVpcEndpointAwsService.S3, subnets: [subnets] }),
+    ];
+    const interfaceServices: Record<string, ec2.InterfaceVpcEndpointAwsService> = {
+      EcrApiEndpoint: ec2.InterfaceVpcEndpointAwsService.ECR,
+      EcrDockerEndpoint: ec2.InterfaceVpcEndpointAwsService.ECR_DOCKER,
+      LogsEndpoint: ec2.InterfaceVpcEndpointAwsService.CLOUDWATCH_LOGS,
+      SecretsManagerEndpoint: ec2.InterfaceVpcEndpointAwsService.SECRETS_MANAGER,
+      SsmMessagesEndpoint: ec2.InterfaceVpcEndpointAwsService.SSM_MESSAGES,
+    };
+    for (const [id, service] of Object.entries(interfaceServices)) {
+      const endpoint = vpc.addInterfaceEndpoint(id, { service, subnets, privateDnsEnabled: true });
+      Validations.of(endpoint).acknowledge({
+        id: 'AwsSolutions-EC23',
+        reason: 'The endpoint accepts HTTPS only from the VPC CIDR block (a Fn::GetAtt the rule cannot evaluate), never from the internet.',
+      });
+      endpoints.push(endpoint);
+    }
+    return endpoints;
+  }
+}
+
+function natGatewayCount(layout: NatLayout, maxAzs: number): number {
+  switch (layout) {
+    case NatLayout.ONE_PER_AZ: return maxAzs;
+    case NatLayout.SINGLE: return 1;
+    case NatLayout.NONE: return 0;
+  }
+}
+
+function validateMaxAzs(maxAzs: number): void {
+  if (Token.isUnresolved(maxAzs)) return;
+  if (!Number.isInteger(maxAzs) || maxAzs < 2 || maxAzs > 3) {
+    throw new Error(
+      `MoodleNetwork: maxAzs is ${maxAzs}, but Moodle needs 2 or 3 Availability Zones to survive the loss of one. Set maxAzs to 2 (default) or 3.`,
+    );
+  }
+}
+
+function validateCidr(cidr: string): void {
+  if (Token.isUnresolved(cidr)) return;
+  const match = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(cidr);
+  const octetsValid = match !== null && match.slice(1, 5).every((octet) => Number(octet) <= 255);
+  const mask = match ? Number(match[5]) : NaN;
+  if (!octetsValid || mask < 16 || mask > 19) {
+    throw new Error(
+      `MoodleNetwork: cidr '${cidr}' is not usable. Give an IPv4 block from /16 to /19 (for example '10.0.0.0/16'): the three subnet tiers need room for /22 application subnets.`,
+    );
+  }
+}
+
+function rejectPropsForCreatedVpc(props: MoodleNetworkProps): void {
+  const given = (['maxAzs', 'natLayout', 'cidr', 'flowLogs', 'flowLogRetention'] as const).filter(
+    (name) => props[name] !== undefined,
+  );
+  if (given.length > 0) {
+    throw new Error(
+      `MoodleNetwork: ${given.join(', ')} only shape a VPC that MoodleNetwork creates, but an existing vpc was given. Remove ${given.join(', ')}, or remove vpc to let MoodleNetwork create one.`,
+    );
+  }
+}
+
+function validateExistingVpc(vpc: ec2.IVpc): void {
+  const tiers: Array<[string, ec2.ISubnet[], string]> = [
+    ['public', vpc.publicSubnets, 'the load balancer and NAT gateways'],
+    ['private with egress', vpc.privateSubnets, 'the Moodle tasks'],
+    ['isolated', vpc.isolatedSubnets, 'the database, cache and EFS mount targets'],
+  ];
+  for (const [tier, subnets, purpose] of tiers) {
+    const azs = new Set(subnets.map((subnet) => subnet.availabilityZone));
+    if (azs.size < 2) {
+      throw new Error(
+        `MoodleNetwork: the given vpc has ${tier} subnets in ${azs.size} Availability Zone(s); Moodle needs them in at least 2 for ${purpose}. Add ${tier} subnets in a second AZ to the VPC, or omit vpc to let MoodleNetwork create one.`,
+      );
+    }
+  }
+}

@@ -1,0 +1,58 @@
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+
+const imageDir = path.join(__dirname, '..', '..', 'src', 'image');
+
+describe('Moodle image start-up scripts', () => {
+  test('config_test.php passes', () => {
+    const probe = spawnSync('php', ['--version'], { encoding: 'utf8' });
+    if (probe.error || probe.status !== 0) {
+      throw new Error('php CLI missing: apt-get install php-cli');
+    }
+    const result = spawnSync('php', [path.join(__dirname, 'config_test.php')], {
+      encoding: 'utf8',
+      // The PHP tests give generate-config.php an exact environment; keep the host's out of the MUC test.
+      env: { PATH: process.env.PATH ?? '', MOODLE_TEST_TREE: process.env.MOODLE_TEST_TREE ?? '' },
+    });
+    const output = `${result.stdout}${result.stderr}`;
+    expect(output).toMatch(/^\d+ passed, 0 failed$/m);
+    if (result.status !== 0) {
+      throw new Error(`config_test.php exited with ${result.status}:\n${output}`);
+    }
+  });
+});
+
+describe('Moodle Dockerfile', () => {
+  const dockerfile = fs.readFileSync(path.join(imageDir, 'Dockerfile'), 'utf8');
+  const instructions = dockerfile
+    .split('\n')
+    .filter((line) => !line.trimStart().startsWith('#'))
+    .join('\n');
+
+  test('is not based on Bitnami', () => {
+    expect(instructions.toLowerCase()).not.toContain('bitnami');
+    expect(instructions).toMatch(/^FROM moodlehq\/moodle-php-apache:/m);
+  });
+
+  test('runs as a non-root user', () => {
+    const users = [...instructions.matchAll(/^USER\s+(\S+)/gm)].map((m) => m[1]);
+    expect(users.length).toBeGreaterThan(0);
+    const last = users[users.length - 1].split(':')[0];
+    expect(['root', '0']).not.toContain(last);
+  });
+
+  test('exposes port 8080', () => {
+    expect(instructions).toMatch(/^EXPOSE\s+8080\s*$/m);
+  });
+
+  test('takes the Moodle release as a build argument', () => {
+    expect(instructions).toMatch(/^ARG\s+MOODLE_VERSION=v\d+\.\d+\.\d+\s*$/m);
+  });
+
+  test('copies only files that exist in the build context', () => {
+    for (const match of instructions.matchAll(/^COPY\s+(?!--from)(\S+)\s/gm)) {
+      expect(fs.existsSync(path.join(imageDir, match[1]))).toBe(true);
+    }
+  });
+});

@@ -1,0 +1,198 @@
+import { App, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { MoodleNetwork, NatLayout } from '../../src';
+import { checkStack, testStack } from '../util/checks';
+
+function subnetsWithTag(template: Template, subnetName: string) {
+  return template.findResources('AWS::EC2::Subnet', {
+    Properties: { Tags: Match.arrayWith([{ Key: 'aws-cdk:subnet-name', Value: subnetName }]) },
+  });
+}
+
+describe('MoodleNetwork defaults', () => {
+  const stack = testStack();
+  const network = new MoodleNetwork(stack, 'Network');
+  const template = checkStack(stack, 'network-default');
+
+  test('spans two Availability Zones with three tiers', () => {
+    expect(Object.keys(subnetsWithTag(template, 'Public'))).toHaveLength(2);
+    expect(Object.keys(subnetsWithTag(template, 'Application'))).toHaveLength(2);
+    expect(Object.keys(subnetsWithTag(template, 'Data'))).toHaveLength(2);
+    template.resourceCountIs('AWS::EC2::Subnet', 6);
+  });
+
+  test('has one NAT gateway per AZ', () => {
+    template.resourceCountIs('AWS::EC2::NatGateway', 2);
+  });
+
+  test('the data tier has no route to the internet', () => {
+    const dataSubnetIds = Object.keys(subnetsWithTag(template, 'Data'));
+    const tables = template.findResources('AWS::EC2::SubnetRouteTableAssociation');
+    const dataTables = Object.values(tables)
+      .filter((association) => dataSubnetIds.includes(association.Properties.SubnetId.Ref))
+      .map((association) => association.Properties.RouteTableId.Ref);
+    expect(dataTables).toHaveLength(2);
+    const routes = Object.values(template.findResources('AWS::EC2::Route'));
+    for (const table of dataTables) {
+      expect(routes.filter((route) => route.Properties.RouteTableId.Ref === table)).toEqual([]);
+    }
+  });
+
+  test('the application tier routes through NAT gateways', () => {
+    template.resourceCountIs('AWS::EC2::Route', 4); // 2 public to the IGW, 2 application to their NAT
+    template.hasResourceProperties('AWS::EC2::Route', { NatGatewayId: Match.anyValue() });
+  });
+
+  test('uses 10.0.0.0/16', () => {
+    template.hasResourceProperties('AWS::EC2::VPC', { CidrBlock: '10.0.0.0/16' });
+  });
+
+  test('records all traffic in flow logs kept three months', () => {
+    template.hasResourceProperties('AWS::EC2::FlowLog', { TrafficType: 'ALL', LogDestinationType: 'cloud-watch-logs' });
+    template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 90 });
+  });
+
+  test('closes the default security group', () => {
+    template.resourceCountIs('Custom::VpcRestrictDefaultSG', 1);
+  });
+
+  test('creates no VPC endpoint when NAT gateways give egress', () => {
+    template.resourceCountIs('AWS::EC2::VPCEndpoint', 0);
+    expect(network.endpoints).toEqual([]);
+  });
+
+  test('exposes the tiers by subnet group', () => {
+    expect(network.vpc.selectSubnets(network.applicationSubnets).subnets).toHaveLength(2);
+    expect(network.vpc.selectSubnets(network.dataSubnets).subnetIds).not.toEqual(
+      network.vpc.selectSubnets(network.applicationSubnets).subnetIds,
+    );
+    expect(network.natLayout).toBe(NatLayout.ONE_PER_AZ);
+    expect(network.flowLog).toBeDefined();
+  });
+
+  test('matches the snapshot', () => {
+    expect(template.toJSON()).toMatchSnapshot();
+  });
+});
+
+describe('MoodleNetwork props', () => {
+  test('three AZs', () => {
+    const stack = testStack();
+    new MoodleNetwork(stack, 'Network', { maxAzs: 3 });
+    const template = checkStack(stack, 'network-three-azs');
+    template.resourceCountIs('AWS::EC2::Subnet', 9);
+    template.resourceCountIs('AWS::EC2::NatGateway', 3);
+  });
+
+  test('a single NAT gateway', () => {
+    const stack = testStack();
+    new MoodleNetwork(stack, 'Network', { natLayout: NatLayout.SINGLE });
+    const template = checkStack(stack, 'network-single-nat');
+    template.resourceCountIs('AWS::EC2::NatGateway', 1);
+  });
+
+  test('no NAT gateway: isolated application tier with the endpoints Fargate needs', () => {
+    const stack = testStack();
+    const network = new MoodleNetwork(stack, 'Network', { natLayout: NatLayout.NONE });
+    const template = checkStack(stack, 'network-no-nat');
+    template.resourceCountIs('AWS::EC2::NatGateway', 0);
+    template.resourceCountIs('AWS::EC2::InternetGateway', 1);
+    template.resourceCountIs('AWS::EC2::Route', 2);
+    const services = Object.values(template.findResources('AWS::EC2::VPCEndpoint')).map(
+      (endpoint) => JSON.stringify(endpoint.Properties.ServiceName),
+    );
+    for (const service of ['.s3', '.ecr.api', '.ecr.dkr', '.logs', '.secretsmanager', '.ssmmessages']) {
+      expect(services.some((name) => name.includes(service))).toBe(true);
+    }
+    expect(services).toHaveLength(6);
+    template.hasResourceProperties('AWS::EC2::VPCEndpoint', { VpcEndpointType: 'Interface', PrivateDnsEnabled: true });
+    expect(network.endpoints).toHaveLength(6);
+  });
+
+  test('custom CIDR and flow-log retention', () => {
+    const stack = testStack();
+    new MoodleNetwork(stack, 'Network', { cidr: '172.20.0.0/18', flowLogRetention: logs.RetentionDays.ONE_YEAR });
+    const template = checkStack(stack, 'network-custom');
+    template.hasResourceProperties('AWS::EC2::VPC', { CidrBlock: '172.20.0.0/18' });
+    template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 365 });
+  });
+
+  test('flow logs off', () => {
+    const stack = testStack();
+    const network = new MoodleNetwork(stack, 'Network', { flowLogs: false });
+    const template = Template.fromStack(stack);
+    template.resourceCountIs('AWS::EC2::FlowLog', 0);
+    expect(network.flowLogGroup).toBeUndefined();
+  });
+});
+
+describe('MoodleNetwork with an existing VPC', () => {
+  function existingVpc(stack: Stack, subnetConfiguration: ec2.SubnetConfiguration[]) {
+    return new ec2.Vpc(stack, 'Existing', { maxAzs: 2, natGateways: 1, subnetConfiguration });
+  }
+  const allTiers: ec2.SubnetConfiguration[] = [
+    { name: 'Pub', subnetType: ec2.SubnetType.PUBLIC },
+    { name: 'Priv', subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
+    { name: 'Iso', subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
+  ];
+
+  test('is used as it is, with tiers by subnet type', () => {
+    const stack = testStack();
+    const vpc = existingVpc(stack, allTiers);
+    const network = new MoodleNetwork(stack, 'Network', { vpc });
+    expect(network.vpc).toBe(vpc);
+    expect(network.vpc.selectSubnets(network.dataSubnets).subnets).toEqual(vpc.isolatedSubnets);
+    expect(network.vpc.selectSubnets(network.applicationSubnets).subnets).toEqual(vpc.privateSubnets);
+    expect(network.natLayout).toBeUndefined();
+    Template.fromStack(stack).resourceCountIs('AWS::EC2::VPC', 1);
+  });
+
+  test('without isolated subnets fails and names the tier', () => {
+    const stack = testStack();
+    const vpc = existingVpc(stack, allTiers.slice(0, 2));
+    expect(() => new MoodleNetwork(stack, 'Network', { vpc })).toThrow(
+      /given vpc has isolated subnets in 0 Availability Zone\(s\).*Add isolated subnets/,
+    );
+  });
+
+  test('without private subnets fails', () => {
+    const stack = testStack();
+    const vpc = existingVpc(stack, [allTiers[0], allTiers[2]]);
+    expect(() => new MoodleNetwork(stack, 'Network', { vpc })).toThrow(/private with egress subnets in 0/);
+  });
+
+  test('in a single AZ fails', () => {
+    const stack = testStack();
+    const vpc = new ec2.Vpc(stack, 'Existing', { maxAzs: 1, subnetConfiguration: allTiers });
+    expect(() => new MoodleNetwork(stack, 'Network', { vpc })).toThrow(/public subnets in 1 Availability Zone/);
+  });
+
+  test('with props that only shape a created VPC fails', () => {
+    const stack = testStack();
+    const vpc = existingVpc(stack, allTiers);
+    expect(() => new MoodleNetwork(stack, 'Network', { vpc, natLayout: NatLayout.NONE, maxAzs: 3 })).toThrow(
+      /maxAzs, natLayout only shape a VPC that MoodleNetwork creates.*Remove maxAzs, natLayout/,
+    );
+  });
+});
+
+describe('MoodleNetwork bad input', () => {
+  test.each([1, 4, 2.5])('maxAzs %p fails', (maxAzs) => {
+    expect(() => new MoodleNetwork(testStack(), 'Network', { maxAzs })).toThrow(
+      new RegExp(`maxAzs is ${maxAzs}.*Set maxAzs to 2 \\(default\\) or 3`),
+    );
+  });
+
+  test.each(['10.0.0.0/24', '10.0.0.0/8', '300.0.0.0/16', 'ten'])('cidr %p fails', (cidr) => {
+    expect(() => new MoodleNetwork(testStack(), 'Network', { cidr })).toThrow(/cidr '.*' is not usable.*\/16 to \/19/);
+  });
+
+  test('an app without env still builds (AZs resolved at deploy time)', () => {
+    const stack = new Stack(new App(), 'NoEnv');
+    new MoodleNetwork(stack, 'Network');
+    Template.fromStack(stack).resourceCountIs('AWS::EC2::Subnet', 6);
+  });
+});
+
