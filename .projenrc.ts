@@ -64,7 +64,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
     tsconfigPath: './tsconfig.dev.json',
   },
   gitignore: ['cdk.out', '/test/.templates/', '/.venv/', '/test/bindings/java/target/', '__pycache__/'],
-  npmIgnoreOptions: { ignorePatterns: ['/examples/', '/integ/', '/scripts/', '/.ci/', '/docs/', '/cdk.out/'] },
+  npmIgnoreOptions: { ignorePatterns: ['/.venv/', '/requirements-dev.txt', '/examples/', '/integ/', '/scripts/', '/.ci/', '/docs/', '/cdk.out/'] },
   excludeTypescript: [],
 });
 
@@ -104,6 +104,10 @@ project.addTask('test:update-snapshots', {
 });
 
 void exampleSynth;
+// Ship the image source (Dockerfile, scripts) in the npm package; the TypeScript sources stay out.
+project.npmignore!.removePatterns('/src/');
+project.npmignore!.addPatterns('/src/**/*.ts');
+
 // After projen's own `!/test/`, which would otherwise un-ignore these.
 project.gitignore.addPatterns('/test/.templates/', '/test/bindings/java/target/');
 

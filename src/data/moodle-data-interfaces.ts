@@ -1,0 +1,26 @@
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as efs from 'aws-cdk-lib/aws-efs';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+
+/**
+ * What Moodle's web, cron and install tasks need from the data tier: how to reach the database,
+ * the credentials, and the shared `moodledata` file system.
+ */
+export interface IMoodleData {
+  /** Host name of the database writer endpoint. */
+  readonly databaseHost: string;
+  /** TCP port of the database. */
+  readonly databasePort: number;
+  /** Name of Moodle's schema in the database. */
+  readonly databaseName: string;
+  /** Moodle's `$CFG->dbtype` for this database: `mysqli`, `mariadb` or `auroramysql`. */
+  readonly moodleDbType: string;
+  /** Secret holding the database credentials as JSON with `username` and `password` keys. */
+  readonly databaseSecret: secretsmanager.ISecret;
+  /** Network access to the database (allow the Moodle tasks in through it). */
+  readonly databaseConnections: ec2.Connections;
+  /** The file system that holds `moodledata`. */
+  readonly fileSystem: efs.IFileSystem;
+  /** The access point Moodle mounts `moodledata` through (POSIX user of the web server). */
+  readonly accessPoint: efs.IAccessPoint;
+}
