@@ -94,8 +94,23 @@ const examplesSynth = project.addTask('examples:synth', {
   exec: 'bash scripts/synth-examples.sh',
 });
 
+const integArgs = '--directory integ --parallel-regions us-east-1';
+const integVerify = project.addTask('integ:verify', {
+  description: 'Synthesize every integ test and compare it with its committed snapshot (no AWS account needed)',
+  exec: `integ-runner ${integArgs}`,
+});
+project.addTask('integ:update-snapshots', {
+  description: 'Rewrite integ snapshots without deploying (after a deliberate change)',
+  exec: `integ-runner ${integArgs} --update-on-failed --dry-run`,
+});
+project.addTask('integ:deploy', {
+  description: 'Deploy every integ test to the AWS account of your credentials, run its assertions, destroy it, and update snapshots',
+  exec: `integ-runner ${integArgs} --update-on-failed --force`,
+});
+
 const testTask = project.testTask;
 testTask.spawn(examplesSynth);
+testTask.spawn(integVerify);
 testTask.spawn(cfnLint);
 
 project.addTask('test:update-snapshots', {

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs AWS cfn-lint over every template the tests (test/.templates) and the examples (cdk.out/examples) wrote.
+# Runs AWS cfn-lint over every template the tests (test/.templates) and the examples (cdk.out/examples) wrote
+# and the integ snapshots (integ/) hold, less integ-tests-alpha's own assertion stacks (DeployAssert).
 # Fails on any cfn-lint error; warnings are printed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -9,8 +10,8 @@ if ! command -v cfn-lint >/dev/null; then
   exit 1
 fi
 
-mapfile -t templates < <(find test/.templates cdk.out/examples -name '*.json' \
-  \( -path 'test/.templates/*' -o -name '*.template.json' \) 2>/dev/null | sort)
+mapfile -t templates < <(find test/.templates cdk.out/examples integ -name '*.json' \
+  \( -path 'test/.templates/*' -o -name '*.template.json' \) -not -name '*DeployAssert*' 2>/dev/null | sort)
 if [ "${#templates[@]}" -eq 0 ]; then
   echo "cfn-lint: no template found; run the tests and examples:synth first" >&2
   exit 1
