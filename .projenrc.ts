@@ -64,7 +64,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
     tsconfigPath: './tsconfig.dev.json',
   },
   gitignore: ['cdk.out', '/test/.templates/', '/.venv/', '/test/bindings/java/target/', '__pycache__/'],
-  npmIgnoreOptions: { ignorePatterns: ['/.venv/', '/requirements-dev.txt', '/examples/', '/integ/', '/scripts/', '/.ci/', '/docs/', '/cdk.out/'] },
+  npmIgnoreOptions: { ignorePatterns: ['/.venv/', '/requirements-dev.txt', '/checkov-acknowledgments.json', '/examples/', '/integ/', '/scripts/', '/.ci/', '/docs/', '/cdk.out/'] },
   excludeTypescript: [],
 });
 
@@ -108,10 +108,16 @@ project.addTask('integ:deploy', {
   exec: `integ-runner ${integArgs} --update-on-failed --force`,
 });
 
+const checkov = project.addTask('checkov', {
+  description: 'Run checkov over the example templates; fail on a finding not in checkov-acknowledgments.json',
+  exec: 'python3 scripts/checkov_check.py',
+});
+
 const testTask = project.testTask;
 testTask.spawn(examplesSynth);
 testTask.spawn(integVerify);
 testTask.spawn(cfnLint);
+testTask.spawn(checkov);
 
 project.addTask('test:update-snapshots', {
   description: 'Update jest snapshots (explicitly; the test task never rewrites them)',
