@@ -1,0 +1,3 @@
+export * from './moodle-cache-interfaces';
+export * from './moodle-cache';
+export { CacheEngine } from './cache-defaults';

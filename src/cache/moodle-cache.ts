@@ -1,0 +1,342 @@
+import { Duration, Fn, Names, Token, Validations } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as elasticache from 'aws-cdk-lib/aws-elasticache';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { Construct } from 'constructs';
+import { CACHE_MAX_MEMORY_POLICY, CacheEngine, cacheDefaults } from './cache-defaults';
+import { IMoodleCache } from './moodle-cache-interfaces';
+import { IMoodleNetwork } from '../network';
+
+/**
+ * Properties of a {@link MoodleCache}.
+ */
+export interface MoodleCacheProps {
+  /** The network: the cache goes into its data subnets. */
+  readonly network: IMoodleNetwork;
+
+  /**
+   * The engine.
+   *
+   * @default CacheEngine.VALKEY
+   */
+  readonly engine?: CacheEngine;
+
+  /**
+   * Engine version of a node-based cache (`major.minor`). Moodle's session handler needs a server
+   * of version 5.0 or later; Valkey starts at 7.2.
+   *
+   * @default '8.1' for Valkey, '7.1' for Redis OSS
+   */
+  readonly engineVersion?: string;
+
+  /**
+   * Node type of a node-based cache, `cache.<family>.<size>`.
+   *
+   * @default 'cache.t4g.small' (1.37 GiB)
+   */
+  readonly nodeType?: string;
+
+  /**
+   * Number of read replicas (0 to 5), placed in the other Availability Zones. With at least one,
+   * Multi-AZ and automatic failover are on; 0 is for development only (a node failure loses every
+   * session).
+   *
+   * @default 1
+   */
+  readonly replicas?: number;
+
+  /**
+   * Whether clients must use TLS. With TLS, the cache also requires an AUTH password, generated in
+   * Secrets Manager (`authSecret`). Without TLS, ElastiCache cannot require AUTH either.
+   *
+   * @default true
+   */
+  readonly transitEncryption?: boolean;
+
+  /**
+   * TCP port of a node-based cache.
+   *
+   * @default 6379
+   */
+  readonly port?: number;
+
+  /**
+   * Use ElastiCache Serverless instead of nodes: no node type, replicas, engine minor version or
+   * port to choose; always TLS; capacity follows load with no upper limit set, so no key is evicted.
+   *
+   * @default false
+   */
+  readonly serverless?: boolean;
+
+  /**
+   * KMS key for encryption at rest.
+   *
+   * @default - the AWS managed key for ElastiCache
+   */
+  readonly encryptionKey?: kms.IKey;
+}
+
+/**
+ * Valkey or Redis OSS on Amazon ElastiCache for Moodle's sessions and its application cache (MUC):
+ * a replication group with a replica in another Availability Zone, Multi-AZ with automatic
+ * failover, TLS, an AUTH password from Secrets Manager, encryption at rest and the `noeviction`
+ * policy (sessions must never be evicted). ElastiCache Serverless as an option.
+ */
+export class MoodleCache extends Construct implements IMoodleCache {
+  /** Host name of the primary endpoint. */
+  public readonly endpointAddress: string;
+  /** TCP port of the endpoint. */
+  public readonly port: number;
+  /** Whether clients must connect with TLS. */
+  public readonly transitEncryption: boolean;
+  /** The AUTH password (plain string secret), if the cache requires one. */
+  public readonly authSecret?: secretsmanager.ISecret;
+  /** Network access to the cache. */
+  public readonly connections: ec2.Connections;
+  /** The security group of the cache. */
+  public readonly securityGroup: ec2.SecurityGroup;
+  /** The engine. */
+  public readonly engine: CacheEngine;
+  /** The replication group of a node-based cache. */
+  public readonly replicationGroup?: elasticache.CfnReplicationGroup;
+  /** The parameter group of a node-based cache (`maxmemory-policy noeviction`). */
+  public readonly parameterGroup?: elasticache.CfnParameterGroup;
+  /** The serverless cache, with `serverless: true`. */
+  public readonly serverlessCache?: elasticache.CfnServerlessCache;
+  /** One alarm per node when the memory that counts for eviction passes 80 %. Add actions to them. */
+  public readonly memoryAlarms: cloudwatch.Alarm[] = [];
+
+  constructor(scope: Construct, id: string, props: MoodleCacheProps) {
+    super(scope, id);
+    this.engine = props.engine ?? cacheDefaults.engine;
+    const serverless = props.serverless ?? cacheDefaults.serverless;
+    if (serverless) {
+      rejectForServerless(props);
+    }
+    this.transitEncryption = props.transitEncryption ?? cacheDefaults.transitEncryption;
+    this.port = serverless ? cacheDefaults.port : props.port ?? cacheDefaults.port;
+    validatePort(this.port);
+
+    this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
+      vpc: props.network.vpc,
+      description: 'Moodle cache: reachable only from what is allowed in through connections',
+      allowAllOutbound: false,
+    });
+    this.connections = new ec2.Connections({ securityGroups: [this.securityGroup], defaultPort: ec2.Port.tcp(this.port) });
+    const subnetIds = props.network.vpc.selectSubnets(props.network.dataSubnets).subnetIds;
+
+    if (this.transitEncryption) {
+      const secret = new secretsmanager.Secret(this, 'AuthSecret', {
+        description: 'AUTH password of the Moodle cache (Valkey/Redis)',
+        encryptionKey: props.encryptionKey,
+        // ElastiCache AUTH tokens allow only a few punctuation characters: letters and digits only.
+        generateSecretString: { passwordLength: 64, excludePunctuation: true, includeSpace: false },
+      });
+      Validations.of(secret).acknowledge({
+        id: 'AwsSolutions-SMG4',
+        reason: 'The AUTH password is not rotated automatically: Moodle reads it at task start and keeps it in moodledata/muc/config.php, so a rotation needs a coordinated redeploy (ElastiCache ROTATE/SET strategy) rather than a scheduled Lambda.',
+      });
+      this.authSecret = secret;
+    }
+
+    if (serverless) {
+      const cache = this.createServerlessCache(props, subnetIds);
+      this.serverlessCache = cache;
+      this.endpointAddress = cache.attrEndpointAddress;
+    } else {
+      const { group, parameterGroup } = this.createReplicationGroup(props, subnetIds);
+      this.replicationGroup = group;
+      this.parameterGroup = parameterGroup;
+      this.endpointAddress = group.attrPrimaryEndPointAddress;
+    }
+  }
+
+  private createReplicationGroup(props: MoodleCacheProps, subnetIds: string[]) {
+    const engineVersion = props.engineVersion ?? cacheDefaults.engineVersion[this.engine];
+    validateEngineVersion(this.engine, engineVersion, this.transitEncryption);
+    const nodeType = props.nodeType ?? cacheDefaults.nodeType;
+    validateNodeType(nodeType);
+    const replicas = props.replicas ?? cacheDefaults.replicas;
+    validateReplicas(replicas);
+    const highlyAvailable = replicas > 0;
+
+    const subnetGroup = new elasticache.CfnSubnetGroup(this, 'SubnetGroup', {
+      description: 'Moodle cache: data tier subnets',
+      subnetIds,
+    });
+    const parameterGroup = new elasticache.CfnParameterGroup(this, 'ParameterGroup', {
+      cacheParameterGroupFamily: parameterGroupFamily(this.engine, engineVersion),
+      description: 'Moodle: sessions must never be evicted (maxmemory-policy noeviction)',
+      properties: { 'maxmemory-policy': CACHE_MAX_MEMORY_POLICY },
+    });
+
+    const azs = props.network.vpc.selectSubnets(props.network.dataSubnets).availabilityZones;
+    const nodeCount = 1 + replicas;
+    const preferredAzs = azs.length > 0 && !azs.some((az) => Token.isUnresolved(az))
+      ? Array.from({ length: nodeCount }, (_, i) => azs[i % azs.length])
+      : undefined;
+
+    const group = new elasticache.CfnReplicationGroup(this, 'ReplicationGroup', {
+      replicationGroupDescription: 'Moodle sessions and application cache',
+      engine: this.engine,
+      engineVersion,
+      cacheNodeType: nodeType,
+      cacheParameterGroupName: parameterGroup.ref,
+      cacheSubnetGroupName: subnetGroup.ref,
+      securityGroupIds: [this.securityGroup.securityGroupId],
+      numCacheClusters: nodeCount,
+      preferredCacheClusterAZs: preferredAzs,
+      automaticFailoverEnabled: highlyAvailable,
+      multiAzEnabled: highlyAvailable,
+      atRestEncryptionEnabled: true,
+      kmsKeyId: props.encryptionKey?.keyArn,
+      transitEncryptionEnabled: this.transitEncryption,
+      authToken: this.authSecret?.secretValue.unsafeUnwrap(),
+      port: this.port,
+      autoMinorVersionUpgrade: true,
+    });
+    Validations.of(group).acknowledge({
+      id: 'AwsSolutions-AEC5',
+      reason: 'The standard port (prop port) is kept: the cache is in isolated subnets and its security group admits only the Moodle tasks, so another port adds no protection.',
+    });
+    if (!highlyAvailable) {
+      Validations.of(group).acknowledge({ id: 'AwsSolutions-AEC4', reason: 'No replica was chosen explicitly with replicas: 0 (development); the default has one replica in another AZ with Multi-AZ.' });
+    }
+    if (!this.transitEncryption) {
+      Validations.of(group).acknowledge({ id: 'AwsSolutions-AEC3', reason: 'TLS turned off explicitly with transitEncryption: false; encryption at rest stays on.' });
+      Validations.of(group).acknowledge({ id: 'AwsSolutions-AEC6', reason: 'ElastiCache requires TLS for AUTH; with transitEncryption: false only the security group (Moodle tasks only) and the isolated subnets protect the cache.' });
+    }
+    for (let i = 1; i <= nodeCount; i++) {
+      this.memoryAlarms.push(new cloudwatch.Alarm(this, `MemoryAlarm${i}`, {
+        alarmDescription: 'Moodle cache memory almost full: with noeviction, new sessions and cache writes fail when it is full. Use a larger nodeType.',
+        metric: new cloudwatch.Metric({
+          namespace: 'AWS/ElastiCache',
+          metricName: 'DatabaseMemoryUsageCountedForEvictPercentage',
+          dimensionsMap: { CacheClusterId: Fn.join('-', [group.ref, String(i).padStart(3, '0')]) },
+          statistic: 'Maximum',
+          period: Duration.minutes(5),
+        }),
+        threshold: cacheDefaults.memoryAlarmPercent,
+        evaluationPeriods: 2,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      }));
+    }
+    return { group, parameterGroup };
+  }
+
+  private createServerlessCache(props: MoodleCacheProps, subnetIds: string[]): elasticache.CfnServerlessCache {
+    // Serverless caches take no AUTH token, only RBAC user groups. Moodle sends `AUTH <password>`
+    // without a user name, which authenticates the user named `default`: give that user the password.
+    const idBase = Names.uniqueResourceName(this, { maxLength: 32, separator: '-' }).toLowerCase().replace(/[^a-z0-9-]/g, '');
+    const physicalId = (suffix: string) => `m${idBase}-${suffix}`.replace(/--+/g, '-');
+    const user = new elasticache.CfnUser(this, 'DefaultUser', {
+      engine: this.engine,
+      userId: physicalId('default'),
+      userName: 'default',
+      accessString: 'on ~* +@all',
+      authenticationMode: { Type: 'password', Passwords: [this.authSecret!.secretValue.unsafeUnwrap()] },
+    });
+    const userGroup = new elasticache.CfnUserGroup(this, 'UserGroup', {
+      engine: this.engine,
+      userGroupId: physicalId('users'),
+      userIds: [user.ref],
+    });
+    const cache = new elasticache.CfnServerlessCache(this, 'ServerlessCache', {
+      engine: this.engine,
+      majorEngineVersion: cacheDefaults.serverlessMajorVersion[this.engine],
+      serverlessCacheName: physicalId('cache'),
+      description: 'Moodle sessions and application cache',
+      securityGroupIds: [this.securityGroup.securityGroupId],
+      subnetIds,
+      kmsKeyId: props.encryptionKey?.keyArn,
+      userGroupId: userGroup.ref,
+    });
+    return cache;
+  }
+}
+
+const NODE_TYPE = /^cache\.[a-z][a-z0-9]*\.(micro|small|medium|large|\d*xlarge)$/;
+
+function validateNodeType(nodeType: string): void {
+  if (Token.isUnresolved(nodeType)) return;
+  if (!NODE_TYPE.test(nodeType)) {
+    throw new Error(
+      `MoodleCache: nodeType '${nodeType}' is not an ElastiCache node type. Give 'cache.<family>.<size>', for example 'cache.t4g.small' (default) or 'cache.r7g.large'.`,
+    );
+  }
+}
+
+function validateReplicas(replicas: number): void {
+  if (Token.isUnresolved(replicas)) return;
+  if (!Number.isInteger(replicas) || replicas < 0 || replicas > 5) {
+    throw new Error(`MoodleCache: replicas is ${replicas}. Give 0 to 5 (default 1: a replica in another AZ with Multi-AZ failover).`);
+  }
+}
+
+function validatePort(port: number): void {
+  if (Token.isUnresolved(port)) return;
+  if (!Number.isInteger(port) || port < 1024 || port > 65535) {
+    throw new Error(`MoodleCache: port is ${port}. Give a port from 1024 to 65535 (default 6379).`);
+  }
+}
+
+function parseVersion(version: string): number[] | undefined {
+  const match = /^(\d+)\.(\d+)(?:\.(\d+))?$/.exec(version);
+  return match ? [Number(match[1]), Number(match[2]), Number(match[3] ?? 0)] : undefined;
+}
+
+function atLeast(version: number[], minimum: number[]): boolean {
+  for (let i = 0; i < minimum.length; i++) {
+    if (version[i] !== minimum[i]) return version[i] > minimum[i];
+  }
+  return true;
+}
+
+function validateEngineVersion(engine: CacheEngine, engineVersion: string, transitEncryption: boolean): void {
+  if (Token.isUnresolved(engineVersion)) return;
+  const version = parseVersion(engineVersion);
+  if (!version) {
+    throw new Error(`MoodleCache: engineVersion '${engineVersion}' is not a version. Give major.minor, for example '${cacheDefaults.engineVersion[engine]}' (default).`);
+  }
+  if (engine === CacheEngine.VALKEY) {
+    if (!atLeast(version, [7, 2])) {
+      throw new Error(`MoodleCache: engineVersion '${engineVersion}' does not exist for Valkey, whose first ElastiCache version is 7.2. Give '7.2' or later ('8.1' is the default).`);
+    }
+    return;
+  }
+  // ElastiCache supports in-transit encryption for Redis OSS 3.2.6, 4.0.10 and later.
+  const tlsCapable = version[0] >= 5 || (version[0] === 4 && atLeast(version, [4, 0, 10])) || (version[0] === 3 && atLeast(version, [3, 2, 6]));
+  if (transitEncryption && !tlsCapable) {
+    throw new Error(
+      `MoodleCache: transitEncryption is on, but Redis OSS ${engineVersion} cannot encrypt in transit (ElastiCache needs 3.2.6, 4.0.10 or later). Use engineVersion '7.1' (default for Redis OSS) or later; do not turn transitEncryption off.`,
+    );
+  }
+  if (!atLeast(version, [5, 0])) {
+    throw new Error(
+      `MoodleCache: engineVersion '${engineVersion}' is older than Redis 5.0, the minimum of Moodle's Redis session handler. Use '7.1' (default for Redis OSS) or later, or the Valkey engine.`,
+    );
+  }
+}
+
+function parameterGroupFamily(engine: CacheEngine, engineVersion: string): string {
+  const [major, minor] = parseVersion(engineVersion) ?? [0, 0];
+  if (engine === CacheEngine.VALKEY) return `valkey${major}`;
+  if (major >= 7) return `redis${major}`;
+  if (major === 6) return 'redis6.x';
+  return `redis${major}.${minor}`;
+}
+
+function rejectForServerless(props: MoodleCacheProps): void {
+  const nodeOnly = (['engineVersion', 'nodeType', 'replicas', 'port'] as const).filter((name) => props[name] !== undefined);
+  if (nodeOnly.length > 0) {
+    throw new Error(
+      `MoodleCache: ${nodeOnly.join(', ')} do not exist for ElastiCache Serverless (it scales on its own across AZs, on port 6379, with the newest minor version). Remove ${nodeOnly.join(', ')}, or set serverless: false.`,
+    );
+  }
+  if (props.transitEncryption === false) {
+    throw new Error('MoodleCache: transitEncryption is false, but ElastiCache Serverless always uses TLS. Remove transitEncryption (or set it to true), or set serverless: false.');
+  }
+}

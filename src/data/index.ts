@@ -1,0 +1,3 @@
+export * from './moodle-data-interfaces';
+export * from './moodle-data';
+export { DatabaseEngine } from './data-defaults';
