@@ -1,0 +1,5 @@
+export * from './moodle-edge-interfaces';
+export * from './moodle-edge';
+export * from './moodle-edge-global';
+export * from './moodle-web-acl';
+export { OriginProtocol } from './edge-defaults';

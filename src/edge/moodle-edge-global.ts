@@ -1,0 +1,91 @@
+import { Stack, Token } from 'aws-cdk-lib';
+import * as acm from 'aws-cdk-lib/aws-certificatemanager';
+import * as route53 from 'aws-cdk-lib/aws-route53';
+import { Construct } from 'constructs';
+import { edgeDefaults } from './edge-defaults';
+import { validateDomainInZone, validateDomainName } from './edge-validation';
+import { MoodleWebAcl } from './moodle-web-acl';
+
+/**
+ * Properties of a {@link MoodleEdgeGlobal}.
+ */
+export interface MoodleEdgeGlobalProps {
+  /**
+   * The site's host name, for the CloudFront certificate. Give it with `hostedZone`.
+   *
+   * @default - no certificate (the site is served on the CloudFront domain)
+   */
+  readonly domainName?: string;
+
+  /**
+   * The Route 53 public hosted zone `domainName` belongs to; the certificate is validated through it.
+   *
+   * @default - no certificate
+   */
+  readonly hostedZone?: route53.IHostedZone;
+
+  /**
+   * Whether to create the AWS WAF web ACL for the distribution.
+   *
+   * @default true
+   */
+  readonly enableWaf?: boolean;
+
+  /**
+   * POSTs to the login form per client IP per 5 minutes before AWS WAF blocks them (minimum 10).
+   *
+   * @default 500
+   */
+  readonly loginRateLimit?: number;
+}
+
+/**
+ * What CloudFront needs from us-east-1 when the Moodle stack lives in another Region: the viewer
+ * certificate (ACM, DNS-validated in the given hosted zone) and the AWS WAF web ACL (scope
+ * CLOUDFRONT). Put it in a stack with `env: { region: 'us-east-1' }` and
+ * `crossRegionReferences: true`, and pass `certificate` and `webAclArn` to {@link MoodleEdge} in a
+ * stack that also has `crossRegionReferences: true`.
+ */
+export class MoodleEdgeGlobal extends Construct {
+  /** The CloudFront certificate, if a domain name was given. */
+  public readonly certificate?: acm.ICertificate;
+  /** The web ACL, unless WAF is off. */
+  public readonly webAcl?: MoodleWebAcl;
+  /** The web ACL's ARN, unless WAF is off. */
+  public readonly webAclArn?: string;
+
+  constructor(scope: Construct, id: string, props: MoodleEdgeGlobalProps = {}) {
+    super(scope, id);
+    const region = Stack.of(this).region;
+    if (Token.isUnresolved(region) || region !== 'us-east-1') {
+      throw new Error(
+        `MoodleEdgeGlobal: the stack is in ${Token.isUnresolved(region) ? 'a Region unknown at synth time' : region}, but CloudFront certificates and web ACLs must be created in us-east-1. Put MoodleEdgeGlobal in a stack with env: { account, region: 'us-east-1' } and crossRegionReferences: true.`,
+      );
+    }
+    if ((props.domainName === undefined) !== (props.hostedZone === undefined)) {
+      const given = props.domainName !== undefined ? 'domainName' : 'hostedZone';
+      const missing = props.domainName !== undefined ? 'hostedZone' : 'domainName';
+      throw new Error(
+        `MoodleEdgeGlobal: ${given} is set but ${missing} is not; the certificate needs both. Give ${missing} too, or remove ${given} to create no certificate.`,
+      );
+    }
+    if (props.domainName !== undefined && props.hostedZone !== undefined) {
+      validateDomainName('MoodleEdgeGlobal', props.domainName);
+      validateDomainInZone('MoodleEdgeGlobal', props.domainName, props.hostedZone);
+      this.certificate = new acm.Certificate(this, 'Certificate', {
+        domainName: props.domainName,
+        validation: acm.CertificateValidation.fromDns(props.hostedZone),
+      });
+    }
+    const enableWaf = props.enableWaf ?? edgeDefaults.enableWaf;
+    if (!enableWaf && props.loginRateLimit !== undefined) {
+      throw new Error(
+        'MoodleEdgeGlobal: loginRateLimit is set but enableWaf is false; the rate limit is a WAF rule. Remove loginRateLimit, or set enableWaf to true.',
+      );
+    }
+    if (enableWaf) {
+      this.webAcl = new MoodleWebAcl(this, 'WebAcl', { loginRateLimit: props.loginRateLimit });
+      this.webAclArn = this.webAcl.webAclArn;
+    }
+  }
+}

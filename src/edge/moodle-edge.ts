@@ -1,0 +1,501 @@
+import { Annotations, CfnOutput, Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import * as acm from 'aws-cdk-lib/aws-certificatemanager';
+import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
+import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import * as route53 from 'aws-cdk-lib/aws-route53';
+import * as targets from 'aws-cdk-lib/aws-route53-targets';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+import {
+  cachedPathPatterns,
+  cloudFrontOriginFacingPrefixListName,
+  edgeDefaults,
+  edgeLimits,
+  OriginProtocol,
+} from './edge-defaults';
+import {
+  certificateRegion,
+  validateCloudFrontCertificate,
+  validateDomainInZone,
+  validateDomainName,
+  validateOriginResponseTimeout,
+  validateWebAclArn,
+} from './edge-validation';
+import { IMoodleEdge } from './moodle-edge-interfaces';
+import { MoodleWebAcl, validateLoginRateLimit } from './moodle-web-acl';
+import { imageContract } from '../image-contract';
+import { IMoodleNetwork } from '../network';
+
+/**
+ * Properties of a {@link MoodleEdge}.
+ */
+export interface MoodleEdgeProps {
+  /** The network: the load balancer goes into its application subnets (internal, never public). */
+  readonly network: IMoodleNetwork;
+
+  /**
+   * The site's host name (lowercase, no scheme), for example `moodle.example.edu`. Moodle's
+   * `wwwroot` becomes `https://<domainName>`. Needs `hostedZone` (certificates and DNS records are
+   * created) or `certificate` (existing certificates).
+   *
+   * @default - the site is served on the distribution's CloudFront domain (`https://dxxxx.cloudfront.net`)
+   */
+  readonly domainName?: string;
+
+  /**
+   * The Route 53 public hosted zone `domainName` belongs to. MoodleEdge creates the alias records
+   * (A and AAAA) in it and validates the certificates it creates through it.
+   *
+   * @default - no DNS records; `certificate` must be given with `domainName`
+   */
+  readonly hostedZone?: route53.IHostedZone;
+
+  /**
+   * The ACM certificate CloudFront shows viewers, valid for `domainName`. It must be in us-east-1.
+   *
+   * @default - created with `hostedZone` when the stack is in us-east-1; a stack in another Region
+   * must pass one (see MoodleEdgeGlobal)
+   */
+  readonly certificate?: acm.ICertificate;
+
+  /**
+   * The ACM certificate of the load balancer's HTTPS listener, valid for `domainName`, in the
+   * stack's Region (CloudFront checks it against the Host header it forwards).
+   *
+   * @default - `certificate` when the stack is in us-east-1, else created with `hostedZone`
+   */
+  readonly loadBalancerCertificate?: acm.ICertificate;
+
+  /**
+   * How long CloudFront waits for Moodle's response (1 to 180 s; above 60 s only after a Service
+   * Quotas increase of CloudFront's "Response timeout per origin"). Long admin pages (upgrades,
+   * large course restores) need more, or run them from the CLI. The load balancer's idle timeout
+   * follows it.
+   *
+   * @default Duration.seconds(60)
+   */
+  readonly originResponseTimeout?: Duration;
+
+  /**
+   * Whether the distribution is protected by AWS WAF.
+   *
+   * @default true
+   */
+  readonly enableWaf?: boolean;
+
+  /**
+   * An existing AWS WAF web ACL for CloudFront (scope CLOUDFRONT, in us-east-1) to use instead of
+   * creating one, for example `MoodleEdgeGlobal.webAclArn` from a us-east-1 stack.
+   *
+   * @default - a MoodleWebAcl is created, which requires the stack to be in us-east-1
+   */
+  readonly webAclArn?: string;
+
+  /**
+   * POSTs to the login form (`/login/index.php`) one client IP may send in 5 minutes before AWS
+   * WAF blocks its further attempts (AWS's minimum is 10). Only for the web ACL MoodleEdge creates.
+   *
+   * @default 500
+   */
+  readonly loginRateLimit?: number;
+
+  /**
+   * Whether the load balancer has deletion protection (turn it off for short-lived test sites).
+   *
+   * @default true
+   */
+  readonly deletionProtection?: boolean;
+
+  /**
+   * How long load balancer and CloudFront access logs are kept in their S3 bucket.
+   *
+   * @default Duration.days(90)
+   */
+  readonly accessLogRetention?: Duration;
+
+  /**
+   * CloudFront's price class (which edge locations serve the site).
+   *
+   * @default cloudfront.PriceClass.PRICE_CLASS_ALL
+   */
+  readonly priceClass?: cloudfront.PriceClass;
+
+  /**
+   * The ID (`pl-…`) of the managed prefix list `com.amazonaws.global.cloudfront.origin-facing` in
+   * the stack's Region, the only source the load balancer admits.
+   *
+   * @default - looked up by name at synth time (`ec2.PrefixList.fromLookup`, cached in
+   * cdk.context.json); needs a stack with a concrete account and Region
+   */
+  readonly cloudFrontPrefixListId?: string;
+}
+
+/**
+ * The edge of a Moodle site: an internal Application Load Balancer in the application subnets,
+ * reachable only from CloudFront through a CloudFront VPC origin; a CloudFront distribution that
+ * caches what Moodle marks cacheable and forwards everything else; AWS WAF; certificates and DNS
+ * records for a custom domain.
+ *
+ * The web service registers its tasks with `service.attachToApplicationTargetGroup(edge.targetGroup)`;
+ * the security groups between the load balancer and the tasks are opened by that call.
+ */
+export class MoodleEdge extends Construct implements IMoodleEdge {
+  /** The public URL of the site, `https://…` without trailing slash: Moodle's `wwwroot`. */
+  public readonly siteUrl: string;
+  /** The site's host name (the custom domain, or the distribution's CloudFront domain). */
+  public readonly siteDomainName: string;
+  /** The target group the web tasks register in. */
+  public readonly targetGroup: elbv2.IApplicationTargetGroup;
+  /** The internal load balancer. */
+  public readonly loadBalancer: elbv2.ApplicationLoadBalancer;
+  /** The load balancer's security group (admits only CloudFront's origin-facing servers). */
+  public readonly loadBalancerSecurityGroup: ec2.SecurityGroup;
+  /** The load balancer's only listener (HTTPS 443, or HTTP 80 without a custom domain). */
+  public readonly listener: elbv2.ApplicationListener;
+  /** How CloudFront reaches the load balancer. */
+  public readonly originProtocol: OriginProtocol;
+  /** The CloudFront distribution. */
+  public readonly distribution: cloudfront.Distribution;
+  /** The bucket of the load balancer's (`alb/`) and CloudFront's (`cloudfront/`) access logs. */
+  public readonly accessLogBucket: s3.Bucket;
+  /** The CloudFront certificate, with a custom domain. */
+  public readonly certificate?: acm.ICertificate;
+  /** The load balancer certificate, with a custom domain. */
+  public readonly loadBalancerCertificate?: acm.ICertificate;
+  /** The web ACL MoodleEdge created, if any. */
+  public readonly webAcl?: MoodleWebAcl;
+  /** The ARN of the web ACL on the distribution, unless WAF is off. */
+  public readonly webAclArn?: string;
+
+  constructor(scope: Construct, id: string, props: MoodleEdgeProps) {
+    super(scope, id);
+    const stack = Stack.of(this);
+    const region = Token.isUnresolved(stack.region) ? undefined : stack.region;
+
+    const originResponseTimeout = props.originResponseTimeout ?? edgeDefaults.originResponseTimeout;
+    validateOriginResponseTimeout('MoodleEdge', originResponseTimeout);
+    if (!Token.isUnresolved(originResponseTimeout.toSeconds()) && originResponseTimeout.toSeconds() > edgeLimits.originResponseTimeoutQuotaSeconds) {
+      Annotations.of(this).addWarningV2('moodle-on-fargate:edge:originResponseTimeoutQuota',
+        `originResponseTimeout is ${originResponseTimeout.toSeconds()} s: CloudFront accepts more than 60 s only after a Service Quotas increase of "Response timeout per origin" in this account; request it before deploying.`);
+    }
+    const accessLogRetention = props.accessLogRetention ?? edgeDefaults.accessLogRetention;
+    validateAccessLogRetention(accessLogRetention);
+
+    const certificates = resolveCertificates(this, props, region);
+    this.certificate = certificates.cloudFront;
+    this.loadBalancerCertificate = certificates.loadBalancer;
+    this.originProtocol = certificates.loadBalancer ? OriginProtocol.HTTPS : OriginProtocol.HTTP;
+    const webAcl = resolveWebAcl(this, props, region);
+    this.webAcl = webAcl.created;
+    this.webAclArn = webAcl.arn;
+
+    // Access logs: SSE-S3 because load balancer access logs cannot be written with SSE-KMS.
+    this.accessLogBucket = new s3.Bucket(this, 'AccessLogs', {
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      // CloudFront standard logging writes through an ACL grant to its log delivery account.
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_PREFERRED,
+      lifecycleRules: [{ expiration: accessLogRetention, abortIncompleteMultipartUploadAfter: Duration.days(7) }],
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    Validations.of(this.accessLogBucket).acknowledge({
+      id: 'AwsSolutions-S1',
+      reason: 'This is the access-log bucket itself; logging its own access would write into itself. Access to it is limited to the log delivery services by its policy.',
+    });
+
+    // Load balancer: internal, in the application subnets, behind the CloudFront VPC origin only.
+    const vpc = props.network.vpc;
+    this.loadBalancerSecurityGroup = new ec2.SecurityGroup(this, 'LoadBalancerSecurityGroup', {
+      vpc,
+      description: 'Moodle load balancer: CloudFront origin-facing servers only',
+      allowAllOutbound: false,
+    });
+    const idleTimeout = Duration.seconds(Math.max(originResponseTimeout.toSeconds() + 5, 60));
+    this.loadBalancer = new elbv2.ApplicationLoadBalancer(this, 'LoadBalancer', {
+      vpc,
+      internetFacing: false,
+      vpcSubnets: props.network.applicationSubnets,
+      securityGroup: this.loadBalancerSecurityGroup,
+      dropInvalidHeaderFields: true,
+      idleTimeout,
+      deletionProtection: props.deletionProtection ?? edgeDefaults.deletionProtection,
+      http2Enabled: true,
+    });
+    this.loadBalancer.logAccessLogs(this.accessLogBucket, 'alb');
+
+    const targetGroup = new elbv2.ApplicationTargetGroup(this, 'TargetGroup', {
+      vpc,
+      port: imageContract.containerPort,
+      protocol: elbv2.ApplicationProtocol.HTTP,
+      targetType: elbv2.TargetType.IP,
+      deregistrationDelay: edgeDefaults.deregistrationDelay,
+      healthCheck: {
+        path: imageContract.healthCheckPath,
+        healthyHttpCodes: '200',
+        interval: edgeDefaults.healthCheckInterval,
+        timeout: edgeDefaults.healthCheckTimeout,
+        healthyThresholdCount: edgeDefaults.healthyThresholdCount,
+        unhealthyThresholdCount: edgeDefaults.unhealthyThresholdCount,
+      },
+    });
+    this.targetGroup = targetGroup;
+
+    const https = this.originProtocol === OriginProtocol.HTTPS;
+    const listenerPort = https ? 443 : 80;
+    this.listener = this.loadBalancer.addListener(https ? 'Https' : 'Http', {
+      port: listenerPort,
+      protocol: https ? elbv2.ApplicationProtocol.HTTPS : elbv2.ApplicationProtocol.HTTP,
+      certificates: https ? [elbv2.ListenerCertificate.fromCertificateManager(certificates.loadBalancer!)] : undefined,
+      sslPolicy: https ? elbv2.SslPolicy.RECOMMENDED_TLS : undefined,
+      open: false,
+      defaultTargetGroups: [targetGroup],
+    });
+
+    const prefixListId = props.cloudFrontPrefixListId ?? this.lookUpCloudFrontPrefixList();
+    this.loadBalancerSecurityGroup.addIngressRule(
+      ec2.Peer.prefixList(prefixListId),
+      ec2.Port.tcp(listenerPort),
+      `CloudFront origin-facing servers (VPC origin) to ${https ? 'HTTPS' : 'HTTP'}`,
+    );
+
+    // CloudFront.
+    const origin = origins.VpcOrigin.withApplicationLoadBalancer(this.loadBalancer, {
+      protocolPolicy: https ? cloudfront.OriginProtocolPolicy.HTTPS_ONLY : cloudfront.OriginProtocolPolicy.HTTP_ONLY,
+      httpPort: 80,
+      httpsPort: 443,
+      originSslProtocols: [cloudfront.OriginSslPolicy.TLS_V1_2],
+      readTimeout: originResponseTimeout,
+      keepaliveTimeout: edgeDefaults.originKeepaliveTimeout,
+    });
+    const securityHeaders = new cloudfront.ResponseHeadersPolicy(this, 'SecurityHeaders', {
+      comment: 'Moodle: HSTS, nosniff, frame and referrer defaults (Moodle\'s own frame/referrer headers win)',
+      securityHeadersBehavior: {
+        strictTransportSecurity: { accessControlMaxAge: edgeDefaults.hstsMaxAge, includeSubdomains: false, preload: false, override: true },
+        contentTypeOptions: { override: true },
+        frameOptions: { frameOption: cloudfront.HeadersFrameOption.SAMEORIGIN, override: false },
+        referrerPolicy: { referrerPolicy: cloudfront.HeadersReferrerPolicy.STRICT_ORIGIN_WHEN_CROSS_ORIGIN, override: false },
+      },
+    });
+    const staticCachePolicy = new cloudfront.CachePolicy(this, 'StaticCachePolicy', {
+      comment: 'Moodle revisioned theme/JS/CSS/font/image URLs: honour Moodle\'s Cache-Control, cache nothing without it',
+      minTtl: Duration.seconds(0),
+      defaultTtl: Duration.seconds(0),
+      maxTtl: edgeDefaults.staticMaxTtl,
+      cookieBehavior: cloudfront.CacheCookieBehavior.none(),
+      headerBehavior: cloudfront.CacheHeaderBehavior.none(),
+      queryStringBehavior: cloudfront.CacheQueryStringBehavior.all(),
+      enableAcceptEncodingGzip: true,
+      enableAcceptEncodingBrotli: true,
+    });
+    const staticOriginRequestPolicy = new cloudfront.OriginRequestPolicy(this, 'StaticOriginRequestPolicy', {
+      comment: 'Moodle static scripts: the viewer Host (Moodle compares it with wwwroot) and the query string, no cookies',
+      cookieBehavior: cloudfront.OriginRequestCookieBehavior.none(),
+      headerBehavior: cloudfront.OriginRequestHeaderBehavior.allowList('Host'),
+      queryStringBehavior: cloudfront.OriginRequestQueryStringBehavior.all(),
+    });
+    const additionalBehaviors: Record<string, cloudfront.BehaviorOptions> = {};
+    for (const pattern of cachedPathPatterns) {
+      additionalBehaviors[pattern] = {
+        origin,
+        viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
+        allowedMethods: cloudfront.AllowedMethods.ALLOW_GET_HEAD,
+        cachedMethods: cloudfront.CachedMethods.CACHE_GET_HEAD,
+        cachePolicy: staticCachePolicy,
+        originRequestPolicy: staticOriginRequestPolicy,
+        responseHeadersPolicy: securityHeaders,
+        compress: true,
+      };
+    }
+
+    this.distribution = new cloudfront.Distribution(this, 'Distribution', {
+      comment: `Moodle ${props.domainName ?? ''}`.trim(),
+      defaultBehavior: {
+        origin,
+        viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
+        allowedMethods: cloudfront.AllowedMethods.ALLOW_ALL,
+        cachePolicy: cloudfront.CachePolicy.CACHING_DISABLED,
+        // Every viewer header including Host, all cookies and query strings: Moodle answers a Host
+        // other than its wwwroot's with a redirect to wwwroot, so the origin must see the viewer's Host.
+        originRequestPolicy: cloudfront.OriginRequestPolicy.ALL_VIEWER,
+        responseHeadersPolicy: securityHeaders,
+        compress: true,
+      },
+      additionalBehaviors,
+      domainNames: props.domainName ? [props.domainName] : undefined,
+      certificate: certificates.cloudFront,
+      minimumProtocolVersion: cloudfront.SecurityPolicyProtocol.TLS_V1_2_2021,
+      httpVersion: cloudfront.HttpVersion.HTTP2_AND_3,
+      enableIpv6: true,
+      priceClass: props.priceClass ?? edgeDefaults.priceClass,
+      webAclId: webAcl.arn,
+      enableLogging: true,
+      logBucket: this.accessLogBucket,
+      logFilePrefix: 'cloudfront/',
+    });
+    Validations.of(this.distribution).acknowledge({
+      id: 'AwsSolutions-CFR1',
+      reason: 'Moodle sites serve students and staff wherever they are (travel, exchange, distance learning); geo restrictions are a per-site decision.',
+    });
+    if (!certificates.cloudFront) {
+      Validations.of(this.distribution).acknowledge({
+        id: 'AwsSolutions-CFR4',
+        reason: 'Without a custom domain the distribution uses the default *.cloudfront.net certificate, whose minimum protocol CloudFront fixes; give domainName to get TLSv1.2_2021.',
+      });
+    }
+    if (!webAcl.arn) {
+      Validations.of(this.distribution).acknowledge({
+        id: 'AwsSolutions-CFR2',
+        reason: 'AWS WAF was turned off explicitly with enableWaf: false.',
+      });
+    }
+
+    this.siteDomainName = props.domainName ?? this.distribution.distributionDomainName;
+    this.siteUrl = `https://${this.siteDomainName}`;
+
+    if (props.domainName && props.hostedZone) {
+      const target = route53.RecordTarget.fromAlias(new targets.CloudFrontTarget(this.distribution));
+      new route53.ARecord(this, 'AliasRecord', { zone: props.hostedZone, recordName: props.domainName, target });
+      new route53.AaaaRecord(this, 'AliasRecordIpv6', { zone: props.hostedZone, recordName: props.domainName, target });
+    }
+
+    new CfnOutput(this, 'SiteUrl', { value: this.siteUrl, description: 'Moodle site URL (wwwroot)' });
+    new CfnOutput(this, 'DistributionDomainName', {
+      value: this.distribution.distributionDomainName,
+      description: 'CloudFront distribution domain (CNAME target for a domain outside Route 53)',
+    });
+    new CfnOutput(this, 'LoadBalancerDnsName', {
+      value: this.loadBalancer.loadBalancerDnsName,
+      description: 'Internal load balancer DNS name (reachable only through CloudFront)',
+    });
+  }
+
+  /** The origin-facing prefix list's ID in this Region, looked up at synth time (cached in cdk.context.json). */
+  private lookUpCloudFrontPrefixList(): string {
+    const stack = Stack.of(this);
+    if (Token.isUnresolved(stack.account) || Token.isUnresolved(stack.region)) {
+      throw new Error(
+        `MoodleEdge: the stack has no concrete account and Region (env-agnostic), so the ID of the managed prefix list '${cloudFrontOriginFacingPrefixListName}' cannot be looked up at synth time. Give the stack env: { account, region }, or pass cloudFrontPrefixListId (the 'pl-…' ID of that prefix list in the stack's Region: aws ec2 describe-managed-prefix-lists --filters Name=prefix-list-name,Values=${cloudFrontOriginFacingPrefixListName}).`,
+      );
+    }
+    return ec2.PrefixList.fromLookup(this, 'CloudFrontPrefixList', { prefixListName: cloudFrontOriginFacingPrefixListName }).prefixListId;
+  }
+}
+
+interface ResolvedCertificates {
+  readonly cloudFront?: acm.ICertificate;
+  readonly loadBalancer?: acm.ICertificate;
+}
+
+/** The three domain modes: none; domainName + hostedZone (created); domainName + certificate(s) (given). */
+function resolveCertificates(scope: Construct, props: MoodleEdgeProps, region: string | undefined): ResolvedCertificates {
+  const { domainName, hostedZone } = props;
+  if (domainName === undefined) {
+    const stray = (['hostedZone', 'certificate', 'loadBalancerCertificate'] as const).filter((name) => props[name] !== undefined);
+    if (stray.length > 0) {
+      throw new Error(
+        `MoodleEdge: ${stray.join(', ')} ${stray.length > 1 ? 'are' : 'is'} set but domainName is not; without domainName the site is served on the CloudFront domain and uses no certificate or DNS record. Set domainName, or remove ${stray.join(', ')}.`,
+      );
+    }
+    return {};
+  }
+  validateDomainName('MoodleEdge', domainName);
+  if (hostedZone === undefined && props.certificate === undefined) {
+    throw new Error(
+      `MoodleEdge: domainName '${domainName}' is set without hostedZone or certificate, so there is no certificate for it. Give hostedZone (the Route 53 zone of the domain: certificates and alias records are created), or certificate (us-east-1) and loadBalancerCertificate (${region ?? 'the stack\'s Region'}) for existing certificates.`,
+    );
+  }
+  if (hostedZone) validateDomainInZone('MoodleEdge', domainName, hostedZone);
+  if (region === undefined && (props.certificate === undefined || props.loadBalancerCertificate === undefined)) {
+    throw new Error(
+      'MoodleEdge: the stack\'s Region is not known at synth time, so MoodleEdge cannot tell which certificates belong to us-east-1 (CloudFront) and which to the load balancer\'s Region. Give the stack env: { account, region }, or pass both certificate and loadBalancerCertificate.',
+    );
+  }
+
+  let cloudFront = props.certificate;
+  let loadBalancer = props.loadBalancerCertificate;
+  if (cloudFront) validateCloudFrontCertificate('MoodleEdge', cloudFront);
+  if (loadBalancer) {
+    const lbRegion = certificateRegion(loadBalancer);
+    if (lbRegion !== undefined && region !== undefined && lbRegion !== region) {
+      throw new Error(
+        `MoodleEdge: loadBalancerCertificate is in ${lbRegion}, but the load balancer is in ${region} and can only use ACM certificates from its own Region. Request or import the certificate for '${domainName}' in ${region}, or omit loadBalancerCertificate and give hostedZone to have it created.`,
+      );
+    }
+  }
+
+  const inUsEast1 = region === 'us-east-1';
+  if (!cloudFront) {
+    if (!inUsEast1) {
+      throw new Error(
+        `MoodleEdge: the stack is in ${region}, but CloudFront's certificate for '${domainName}' must be created in us-east-1. Create it with MoodleEdgeGlobal in a stack with env: { region: 'us-east-1' } and crossRegionReferences: true, and pass certificate: global.certificate (this stack needs crossRegionReferences: true too).`,
+      );
+    }
+    cloudFront = new acm.Certificate(scope, 'Certificate', {
+      domainName,
+      validation: acm.CertificateValidation.fromDns(hostedZone),
+    });
+  }
+  if (!loadBalancer) {
+    if (inUsEast1) {
+      loadBalancer = cloudFront;
+    } else if (hostedZone) {
+      loadBalancer = new acm.Certificate(scope, 'LoadBalancerCertificate', {
+        domainName,
+        validation: acm.CertificateValidation.fromDns(hostedZone),
+      });
+    } else {
+      throw new Error(
+        `MoodleEdge: certificate is given but loadBalancerCertificate is not, and without hostedZone MoodleEdge cannot create one; the load balancer in ${region} needs its own certificate for '${domainName}'. Pass loadBalancerCertificate (an ACM certificate in ${region}), or hostedZone to have it created.`,
+      );
+    }
+  }
+  return { cloudFront, loadBalancer };
+}
+
+interface ResolvedWebAcl {
+  readonly arn?: string;
+  readonly created?: MoodleWebAcl;
+}
+
+function resolveWebAcl(scope: Construct, props: MoodleEdgeProps, region: string | undefined): ResolvedWebAcl {
+  const enableWaf = props.enableWaf ?? edgeDefaults.enableWaf;
+  if (!enableWaf) {
+    const stray = (['webAclArn', 'loginRateLimit'] as const).filter((name) => props[name] !== undefined);
+    if (stray.length > 0) {
+      throw new Error(
+        `MoodleEdge: ${stray.join(', ')} ${stray.length > 1 ? 'are' : 'is'} set but enableWaf is false. Remove ${stray.join(', ')}, or set enableWaf to true.`,
+      );
+    }
+    return {};
+  }
+  if (props.loginRateLimit !== undefined) validateLoginRateLimit(props.loginRateLimit, 'MoodleEdge');
+  if (props.webAclArn !== undefined) {
+    if (props.loginRateLimit !== undefined) {
+      throw new Error(
+        'MoodleEdge: loginRateLimit is set together with webAclArn, but it only shapes the web ACL MoodleEdge creates. Set loginRateLimit where the web ACL is created (MoodleEdgeGlobal or MoodleWebAcl), or remove webAclArn.',
+      );
+    }
+    validateWebAclArn('MoodleEdge', props.webAclArn);
+    return { arn: props.webAclArn };
+  }
+  if (region !== 'us-east-1') {
+    throw new Error(
+      `MoodleEdge: the stack is in ${region ?? 'a Region unknown at synth time'}, but AWS WAF for CloudFront (scope CLOUDFRONT) must be created in us-east-1. Create the web ACL with MoodleEdgeGlobal in a stack with env: { region: 'us-east-1' } and crossRegionReferences: true and pass webAclArn: global.webAclArn (this stack needs crossRegionReferences: true too), or set enableWaf: false (not recommended).`,
+    );
+  }
+  const created = new MoodleWebAcl(scope, 'WebAcl', { loginRateLimit: props.loginRateLimit });
+  return { arn: created.webAclArn, created };
+}
+
+function validateAccessLogRetention(retention: Duration): void {
+  const days = retention.toDays({ integral: false });
+  if (Token.isUnresolved(days)) return;
+  if (!Number.isInteger(days) || days < 1) {
+    throw new Error(
+      `MoodleEdge: accessLogRetention is ${days} days, but S3 lifecycle expiration takes whole days, at least 1. Set accessLogRetention to Duration.days(${edgeDefaults.accessLogRetention.toDays()}) (default) or another whole number of days.`,
+    );
+  }
+}
