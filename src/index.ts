@@ -1,3 +1,4 @@
 export * from './network';
 export * from './data';
 export * from './cache';
+export * from './edge';
