@@ -1,0 +1,232 @@
+import { Duration, Token } from 'aws-cdk-lib';
+
+// Checks of MoodleService props. Each throws an Error whose message names the prop, the value and the fix.
+// Unresolved tokens are never judged.
+
+function fail(message: string): never {
+  throw new Error(`MoodleService: ${message}`);
+}
+
+/** Fargate's task sizes: CPU units -> allowed memory in MiB (from, to, step). */
+const FARGATE_SIZES: Record<number, [number, number, number] | number[]> = {
+  256: [512, 1024, 2048],
+  512: [1024, 2048, 3072, 4096],
+  1024: [2048, 3072, 4096, 5120, 6144, 7168, 8192],
+  2048: [4096, 16384, 1024],
+  4096: [8192, 30720, 1024],
+  8192: [16384, 61440, 4096],
+  16384: [32768, 122880, 8192],
+};
+
+function allowedMemory(cpu: number): number[] {
+  const sizes = FARGATE_SIZES[cpu];
+  if (!sizes) return [];
+  if (cpu <= 1024) return sizes as number[];
+  const [from, to, step] = sizes as [number, number, number];
+  const values: number[] = [];
+  for (let value = from; value <= to; value += step) values.push(value);
+  return values;
+}
+
+/** Task CPU and memory must be one of Fargate's combinations. */
+export function validateTaskSize(cpuProp: string, memoryProp: string, cpu: number, memoryMiB: number): void {
+  if (Token.isUnresolved(cpu) || Token.isUnresolved(memoryMiB)) return;
+  const cpus = Object.keys(FARGATE_SIZES).join(', ');
+  if (!FARGATE_SIZES[cpu]) {
+    fail(`${cpuProp} is ${cpu}, which Fargate does not offer. Use one of ${cpus} CPU units (1024 = 1 vCPU).`);
+  }
+  const allowed = allowedMemory(cpu);
+  if (!allowed.includes(memoryMiB)) {
+    const range = cpu <= 1024 ? allowed.join(', ') : `${allowed[0]} to ${allowed[allowed.length - 1]} in steps of ${allowed[1] - allowed[0]}`;
+    fail(
+      `${memoryProp} is ${memoryMiB} MiB, which Fargate does not combine with ${cpuProp} ${cpu}. ` +
+      `With ${cpu} CPU units use ${range} MiB (for example Size.mebibytes(${allowed[0]})), or change ${cpuProp}.`,
+    );
+  }
+}
+
+/** Capacity provider strategy: FARGATE base >= 1, weights >= 0 and not all zero, no Spot with ARM64. */
+export function validateCapacity(arm64: boolean, onDemandBase: number, onDemandWeight: number, spotWeight: number): void {
+  if (!Number.isInteger(onDemandBase) || onDemandBase < 1) {
+    fail(
+      `onDemandBase is ${onDemandBase}, but at least one web task must run on on-demand FARGATE so a Spot ` +
+      'reclaim can never take the whole site down. Set onDemandBase to 1 (default) or more.',
+    );
+  }
+  for (const [name, weight] of [['onDemandWeight', onDemandWeight], ['spotWeight', spotWeight]] as const) {
+    if (!Number.isInteger(weight) || weight < 0) {
+      fail(`${name} is ${weight}; capacity provider weights are whole numbers of 0 or more. Set ${name} to 0 or a positive integer.`);
+    }
+  }
+  if (onDemandWeight === 0 && spotWeight === 0) {
+    fail(
+      'onDemandWeight and spotWeight are both 0, so ECS cannot place any task above onDemandBase. ' +
+      'Give spotWeight (X86_64 only) or onDemandWeight a value of 1 or more.',
+    );
+  }
+  if (arm64 && spotWeight > 0) {
+    fail(
+      `spotWeight is ${spotWeight} with cpuArchitecture ARM64, but Fargate Spot runs only Linux X86_64 tasks: ` +
+      'the Spot tasks would never start. Set spotWeight to 0 (and onDemandWeight to 1 or more), or use cpuArchitecture X86_64.',
+    );
+  }
+}
+
+/** Autoscaling bounds. */
+export function validateCapacityRange(minCapacity: number, maxCapacity: number, onDemandBase: number): void {
+  if (!Number.isInteger(minCapacity) || minCapacity < 1) {
+    fail(`minCapacity is ${minCapacity}; the web service needs at least 1 task. Set minCapacity to 1 or more (default 2, one per AZ).`);
+  }
+  if (!Number.isInteger(maxCapacity) || maxCapacity < minCapacity) {
+    fail(`minCapacity ${minCapacity} is above maxCapacity ${maxCapacity}. Lower minCapacity or raise maxCapacity so that minCapacity <= maxCapacity.`);
+  }
+  if (minCapacity < onDemandBase) {
+    fail(
+      `minCapacity ${minCapacity} is below onDemandBase ${onDemandBase}, so the on-demand base would never be filled. ` +
+      'Raise minCapacity to at least onDemandBase, or lower onDemandBase.',
+    );
+  }
+}
+
+export function validatePercent(prop: string, value: number): void {
+  if (Token.isUnresolved(value)) return;
+  if (!(value > 0 && value <= 100)) {
+    fail(`${prop} is ${value}; a utilization target is a percentage above 0 and at most 100. Set ${prop} to, for example, 60.`);
+  }
+}
+
+export function validatePositive(prop: string, value: number, example: number): void {
+  if (Token.isUnresolved(value)) return;
+  if (!(value > 0)) fail(`${prop} is ${value}; it must be above 0. Set ${prop} to, for example, ${example}.`);
+}
+
+/** Health-check grace: minutes, not the half hour a racing in-task install once needed. */
+export function validateHealthCheckGrace(grace: Duration): void {
+  if (grace.isUnresolved()) return;
+  const seconds = grace.toSeconds();
+  if (seconds < 0 || seconds > 3600) {
+    fail(
+      `healthCheckGracePeriod is ${grace.toHumanString()}, but at most 1 hour is allowed: install and upgrade run in a ` +
+      'separate task before the web tasks start, so a web task answers its health check within a minute or two. ' +
+      'Set healthCheckGracePeriod to Duration.minutes(2) (default) or up to Duration.hours(1).',
+    );
+  }
+}
+
+/** Moodle's wwwroot: https, no trailing slash (sslproxy requires https). */
+export function validateSiteUrl(siteUrl: string): void {
+  if (Token.isUnresolved(siteUrl)) return;
+  if (!/^https:\/\/[^\s/]+(\/[^\s]*)?$/.test(siteUrl) || siteUrl.endsWith('/')) {
+    fail(
+      `edge.siteUrl is '${siteUrl}', but Moodle's wwwroot must be an https:// URL without a trailing slash ` +
+      '(TLS ends before the task and Moodle runs with sslproxy, which refuses http). Give the edge an https site URL such as https://moodle.example.edu.',
+    );
+  }
+}
+
+export function validateAdminEmail(email: string): void {
+  if (Token.isUnresolved(email)) return;
+  if (!/^[^\s@"'<>(),;:\\]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$/.test(email)) {
+    fail(`adminEmail '${email}' is not an email address; Moodle's installer rejects it. Set adminEmail to an address such as moodle-admin@example.edu.`);
+  }
+}
+
+export function validateAdminUser(user: string): void {
+  if (Token.isUnresolved(user)) return;
+  // Moodle user names: lower case letters, digits and _ - @ . (core_user::clean_field / PARAM_USERNAME).
+  if (!/^[a-z0-9_.@-]{1,100}$/.test(user)) {
+    fail(`adminUser '${user}' is not a Moodle user name. Use lower-case letters, digits and _ - . @ only, for example 'admin' (default).`);
+  }
+}
+
+export function validateMoodleVersion(version: string, pattern: RegExp): void {
+  if (Token.isUnresolved(version)) return;
+  if (!pattern.test(version)) {
+    fail(
+      `moodleVersion '${version}' is not a Moodle release the shipped image can build. It builds the release tags ` +
+      "of Moodle 5.0 and 5.1 (github.com/moodle/moodle tags such as 'v5.1.6' or 'v5.0.4': PHP 8.3, the image's " +
+      "start-up scripts checked against them). Set moodleVersion to such a tag, or build your own image and pass it as 'image'.",
+    );
+  }
+}
+
+export function validateSiteName(prop: string, value: string): void {
+  if (Token.isUnresolved(value)) return;
+  if (value.trim() === '' || value.length > 254) {
+    fail(`${prop} is '${value}'; Moodle needs a non-empty site name of at most 254 characters. Set ${prop}, or omit it for the default.`);
+  }
+}
+
+// ---- Schedules (Application Auto Scaling: cron(6 fields), rate(...), at(...)) --------------------------------
+
+const MONTHS = ['JAN', 'FEB', 'MAR', 'APR', 'MAY', 'JUN', 'JUL', 'AUG', 'SEP', 'OCT', 'NOV', 'DEC'];
+const DAYS = ['SUN', 'MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT'];
+
+interface CronField { readonly name: string; readonly min: number; readonly max: number; readonly names?: string[] }
+const CRON_FIELDS: CronField[] = [
+  { name: 'minutes', min: 0, max: 59 },
+  { name: 'hours', min: 0, max: 23 },
+  { name: 'day-of-month', min: 1, max: 31 },
+  { name: 'month', min: 1, max: 12, names: MONTHS },
+  { name: 'day-of-week', min: 1, max: 7, names: DAYS },
+  { name: 'year', min: 1970, max: 2199 },
+];
+
+function cronValueValid(field: CronField, value: string): boolean {
+  if (field.names && field.names.includes(value.toUpperCase())) return true;
+  if (!/^\d+$/.test(value)) return false;
+  const number = Number(value);
+  return number >= field.min && number <= field.max;
+}
+
+function cronItemValid(field: CronField, item: string): boolean {
+  if (item === '*') return true;
+  if (field.name === 'day-of-month' && /^(L|LW|\d{1,2}W)$/.test(item)) return true;
+  if (field.name === 'day-of-week' && /^([1-7]|[A-Za-z]{3})(L|#[1-5])$/.test(item)) {
+    return cronValueValid(field, item.replace(/(L|#[1-5])$/, ''));
+  }
+  const [range, step, ...rest] = item.split('/');
+  if (rest.length > 0 || (step !== undefined && !(/^\d+$/.test(step) && Number(step) > 0))) return false;
+  if (range === '*') return step !== undefined;
+  const bounds = range.split('-');
+  if (bounds.length > 2) return false;
+  return bounds.every((bound) => cronValueValid(field, bound));
+}
+
+/** Why an Application Auto Scaling schedule expression is malformed, or undefined when it is fine. */
+export function scheduleProblem(expression: string): string | undefined {
+  const cron = /^cron\((.*)\)$/.exec(expression);
+  if (cron) {
+    const fields = cron[1].trim().split(/\s+/);
+    if (fields.length !== 6) {
+      return `it has ${fields.length} fields; Application Auto Scaling cron expressions have 6 (minutes hours day-of-month month day-of-week year)`;
+    }
+    const [, , dayOfMonth, , dayOfWeek] = fields;
+    if ((dayOfMonth === '?') === (dayOfWeek === '?')) {
+      return 'exactly one of day-of-month and day-of-week must be ? (for example cron(0 7 ? * MON-FRI *))';
+    }
+    for (let index = 0; index < 6; index++) {
+      const field = CRON_FIELDS[index];
+      const value = fields[index];
+      if (value === '?' && (field.name === 'day-of-month' || field.name === 'day-of-week')) continue;
+      if (!value.split(',').every((item) => cronItemValid(field, item))) {
+        return `its ${field.name} field '${value}' is not valid (allowed: ${field.min}-${field.max}${field.names ? ' or names' : ''}, with , - * /)`;
+      }
+    }
+    return undefined;
+  }
+  if (/^rate\(\d+ (minute|minutes|hour|hours|day|days)\)$/.test(expression)) return undefined;
+  if (/^at\(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\)$/.test(expression)) return undefined;
+  return 'it is neither cron(...), rate(...) nor at(...)';
+}
+
+export function validateSchedule(index: number, expression: string): void {
+  if (Token.isUnresolved(expression)) return;
+  const problem = scheduleProblem(expression);
+  if (problem) {
+    fail(
+      `scheduledScaling[${index}].schedule '${expression}' is malformed: ${problem}. ` +
+      "Build it with appscaling.Schedule.cron({ minute: '0', hour: '7', weekDay: 'MON-FRI' }) or write a 6-field cron(...) expression.",
+    );
+  }
+}

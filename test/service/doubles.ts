@@ -1,0 +1,123 @@
+// Test doubles of the tiers MoodleService builds on: small classes implementing IMoodleNetwork, IMoodleData,
+// IMoodleCache and IMoodleEdge with real L2 resources, so the service's grants and security-group rules land
+// on real resources in the test stack. They stand in for MoodleData, MoodleCache and MoodleEdge, which other
+// folders implement; every acknowledgment below concerns the double, not the shipped constructs.
+import { Stack, Validations } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as efs from 'aws-cdk-lib/aws-efs';
+import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { Construct } from 'constructs';
+import { IMoodleCache } from '../../src/cache/moodle-cache-interfaces';
+import { IMoodleData } from '../../src/data/moodle-data-interfaces';
+import { IMoodleEdge } from '../../src/edge/moodle-edge-interfaces';
+import { imageContract } from '../../src/image-contract';
+import { IMoodleNetwork } from '../../src/network';
+import { MoodleServiceProps } from '../../src/service';
+
+const DOUBLE = 'Test double standing in for another tier; not part of the shipped constructs.';
+
+export class NetworkDouble extends Construct implements IMoodleNetwork {
+  public readonly vpc: ec2.Vpc;
+  public readonly publicSubnets: ec2.SubnetSelection = { subnetGroupName: 'Public' };
+  public readonly applicationSubnets: ec2.SubnetSelection = { subnetGroupName: 'Application' };
+  public readonly dataSubnets: ec2.SubnetSelection = { subnetGroupName: 'Data' };
+
+  constructor(scope: Construct, id: string) {
+    super(scope, id);
+    this.vpc = new ec2.Vpc(this, 'Vpc', {
+      maxAzs: 2,
+      natGateways: 1,
+      subnetConfiguration: [
+        { name: 'Public', subnetType: ec2.SubnetType.PUBLIC, cidrMask: 24 },
+        { name: 'Application', subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS, cidrMask: 22 },
+        { name: 'Data', subnetType: ec2.SubnetType.PRIVATE_ISOLATED, cidrMask: 24 },
+      ],
+    });
+    this.vpc.addFlowLog('FlowLog');
+  }
+}
+
+export class DataDouble extends Construct implements IMoodleData {
+  public readonly databaseHost = 'moodle.cluster-abcdefghijkl.eu-west-1.rds.amazonaws.com';
+  public readonly databasePort = 3306;
+  public readonly databaseName = 'moodle';
+  public readonly moodleDbType = 'mysqli';
+  public readonly databaseSecret: secretsmanager.Secret;
+  public readonly databaseConnections: ec2.Connections;
+  public readonly fileSystem: efs.FileSystem;
+  public readonly accessPoint: efs.AccessPoint;
+
+  constructor(scope: Construct, id: string, network: IMoodleNetwork) {
+    super(scope, id);
+    this.databaseSecret = new secretsmanager.Secret(this, 'DatabaseSecret', {
+      generateSecretString: { secretStringTemplate: JSON.stringify({ username: 'moodle' }), generateStringKey: 'password' },
+    });
+    Validations.of(this.databaseSecret).acknowledge({ id: 'AwsSolutions-SMG4', reason: DOUBLE });
+    const databaseSecurityGroup = new ec2.SecurityGroup(this, 'DatabaseSecurityGroup', { vpc: network.vpc, allowAllOutbound: false });
+    this.databaseConnections = new ec2.Connections({ securityGroups: [databaseSecurityGroup] });
+    this.fileSystem = new efs.FileSystem(this, 'FileSystem', {
+      vpc: network.vpc,
+      vpcSubnets: network.dataSubnets,
+      encrypted: true,
+    });
+    this.accessPoint = this.fileSystem.addAccessPoint('AccessPoint', {
+      path: '/moodledata',
+      posixUser: { uid: String(imageContract.posixUid), gid: String(imageContract.posixGid) },
+      createAcl: { ownerUid: String(imageContract.posixUid), ownerGid: String(imageContract.posixGid), permissions: '750' },
+    });
+  }
+}
+
+export class CacheDouble extends Construct implements IMoodleCache {
+  public readonly endpointAddress = 'master.moodle-cache.abcdef.euw1.cache.amazonaws.com';
+  public readonly port = 6379;
+  public readonly transitEncryption = true;
+  public readonly authSecret?: secretsmanager.Secret;
+  public readonly connections: ec2.Connections;
+
+  constructor(scope: Construct, id: string, network: IMoodleNetwork, withAuth = true) {
+    super(scope, id);
+    if (withAuth) {
+      this.authSecret = new secretsmanager.Secret(this, 'AuthSecret', { generateSecretString: { excludePunctuation: true } });
+      Validations.of(this.authSecret).acknowledge({ id: 'AwsSolutions-SMG4', reason: DOUBLE });
+    }
+    const securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', { vpc: network.vpc, allowAllOutbound: false });
+    this.connections = new ec2.Connections({ securityGroups: [securityGroup] });
+  }
+}
+
+export class EdgeDouble extends Construct implements IMoodleEdge {
+  public readonly siteUrl: string;
+  public readonly targetGroup: elbv2.ApplicationTargetGroup;
+  public readonly loadBalancer: elbv2.ApplicationLoadBalancer;
+
+  constructor(scope: Construct, id: string, network: IMoodleNetwork, siteUrl = 'https://moodle.example.edu') {
+    super(scope, id);
+    this.siteUrl = siteUrl;
+    this.loadBalancer = new elbv2.ApplicationLoadBalancer(this, 'LoadBalancer', {
+      vpc: network.vpc,
+      vpcSubnets: network.applicationSubnets,
+      internetFacing: false,
+    });
+    Validations.of(this.loadBalancer).acknowledge({ id: 'AwsSolutions-ELB2', reason: DOUBLE });
+    this.targetGroup = new elbv2.ApplicationTargetGroup(this, 'TargetGroup', {
+      vpc: network.vpc,
+      port: imageContract.containerPort,
+      protocol: elbv2.ApplicationProtocol.HTTP,
+      targetType: elbv2.TargetType.IP,
+      healthCheck: { path: imageContract.healthCheckPath },
+    });
+    this.loadBalancer.addListener('Listener', { port: 80, open: false, defaultTargetGroups: [this.targetGroup] });
+  }
+}
+
+/** The four tiers in one stack, and the required props of MoodleService for them. */
+export function tiers(stack: Stack, options: { siteUrl?: string; cacheAuth?: boolean } = {}) {
+  const network = new NetworkDouble(stack, 'Network');
+  const data = new DataDouble(stack, 'Data', network);
+  const cache = new CacheDouble(stack, 'Cache', network, options.cacheAuth ?? true);
+  const edge = new EdgeDouble(stack, 'Edge', network, options.siteUrl);
+  const props: MoodleServiceProps = { network, data, cache, edge, adminEmail: 'moodle-admin@example.edu' };
+  return { network, data, cache, edge, props };
+}

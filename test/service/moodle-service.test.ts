@@ -1,0 +1,634 @@
+import { Duration, Size, TimeZone } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as appscaling from 'aws-cdk-lib/aws-applicationautoscaling';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { tiers } from './doubles';
+import { MoodleService, MoodleServiceProps } from '../../src/service';
+import { checkStack, testStack } from '../util/checks';
+
+type Resources = Record<string, { Type: string; Properties: Record<string, any>; DependsOn?: string[] }>;
+
+function logicalIdOf(template: Template, type: string, pathPart: string): string {
+  const [id] = Object.keys(template.findResources(type)).filter((candidate) => candidate.includes(pathPart));
+  if (!id) throw new Error(`no ${type} with ${pathPart} in its logical ID`);
+  return id;
+}
+
+function containerOf(template: Template, pathPart: string) {
+  const id = logicalIdOf(template, 'AWS::ECS::TaskDefinition', pathPart);
+  return (template.toJSON().Resources as Resources)[id].Properties.ContainerDefinitions[0];
+}
+
+function environmentOf(container: any): Record<string, string> {
+  return Object.fromEntries(container.Environment.map((entry: any) => [entry.Name, entry.Value]));
+}
+
+function build(overrides: Partial<MoodleServiceProps> = {}, options: { siteUrl?: string; cacheAuth?: boolean } = {}) {
+  const stack = testStack();
+  const { props, edge, data, cache } = tiers(stack, options);
+  const service = new MoodleService(stack, 'Service', { ...props, ...overrides });
+  return { stack, service, edge, data, cache };
+}
+
+describe('MoodleService defaults', () => {
+  const { stack, service } = build();
+  const template = checkStack(stack, 'service-default');
+  const resources = template.toJSON().Resources as Resources;
+  const web = containerOf(template, 'WebTaskDefinition');
+  const cron = containerOf(template, 'CronTaskDefinition');
+  const install = containerOf(template, 'InstallTaskDefinition');
+  const webServiceId = logicalIdOf(template, 'AWS::ECS::Service', 'WebService');
+  const cronServiceId = logicalIdOf(template, 'AWS::ECS::Service', 'CronService');
+  const installId = logicalIdOf(template, 'Custom::MoodleInstallOrUpgrade', 'InstallOrUpgrade');
+
+  test('cluster with Container Insights enhanced and the Fargate capacity providers', () => {
+    template.hasResourceProperties('AWS::ECS::Cluster', {
+      ClusterSettings: [{ Name: 'containerInsights', Value: 'enhanced' }],
+    });
+    template.hasResourceProperties('AWS::ECS::ClusterCapacityProviderAssociations', {
+      CapacityProviders: ['FARGATE', 'FARGATE_SPOT'],
+    });
+  });
+
+  test('web service: on-demand base of 1, the rest on Fargate Spot, in the application subnets', () => {
+    template.hasResourceProperties('AWS::ECS::Service', {
+      TaskDefinition: { Ref: Match.stringLikeRegexp('WebTaskDefinition') },
+      CapacityProviderStrategy: [
+        { CapacityProvider: 'FARGATE', Base: 1, Weight: 0 },
+        { CapacityProvider: 'FARGATE_SPOT', Weight: 1 },
+      ],
+      NetworkConfiguration: {
+        AwsvpcConfiguration: {
+          AssignPublicIp: 'DISABLED',
+          Subnets: [{ Ref: Match.stringLikeRegexp('ApplicationSubnet1') }, { Ref: Match.stringLikeRegexp('ApplicationSubnet2') }],
+        },
+      },
+      PlatformVersion: 'LATEST',
+      EnableExecuteCommand: false,
+    });
+    expect(resources[webServiceId].Properties.LaunchType).toBeUndefined();
+  });
+
+  test('web service deploys rolling 100/200 with circuit breaker rollback and a 2-minute grace', () => {
+    template.hasResourceProperties('AWS::ECS::Service', {
+      TaskDefinition: { Ref: Match.stringLikeRegexp('WebTaskDefinition') },
+      DeploymentConfiguration: {
+        MinimumHealthyPercent: 100,
+        MaximumPercent: 200,
+        DeploymentCircuitBreaker: { Enable: true, Rollback: true },
+      },
+      DeploymentController: { Type: 'ECS' },
+      HealthCheckGracePeriodSeconds: 120,
+    });
+  });
+
+  test('web service registers in the edge target group on port 8080; autoscaling owns its count', () => {
+    template.hasResourceProperties('AWS::ECS::Service', {
+      LoadBalancers: [{ ContainerName: 'moodle', ContainerPort: 8080, TargetGroupArn: { Ref: Match.stringLikeRegexp('EdgeTargetGroup') } }],
+    });
+    expect(resources[webServiceId].Properties.DesiredCount).toBeUndefined();
+  });
+
+  test('web task: 1 vCPU, 2 GiB, X86_64, port 8080, graceful stop longer than Apache needs', () => {
+    template.hasResourceProperties('AWS::ECS::TaskDefinition', {
+      Cpu: '1024',
+      Memory: '2048',
+      RuntimePlatform: { CpuArchitecture: 'X86_64', OperatingSystemFamily: 'LINUX' },
+      RequiresCompatibilities: ['FARGATE'],
+      NetworkMode: 'awsvpc',
+    });
+    expect(web.PortMappings).toEqual([{ ContainerPort: 8080, Name: 'http', Protocol: 'tcp' }]);
+    expect(web.StopTimeout).toBeGreaterThan(25);
+    expect(web.StopTimeout).toBeLessThanOrEqual(120);
+  });
+
+  test('web task configuration: role, wwwroot, database, Redis with TLS, Apache workers sized to memory', () => {
+    expect(environmentOf(web)).toEqual({
+      MOODLE_ROLE: 'web',
+      MOODLE_WWWROOT: 'https://moodle.example.edu',
+      MOODLE_DB_TYPE: 'mysqli',
+      MOODLE_DB_HOST: 'moodle.cluster-abcdefghijkl.eu-west-1.rds.amazonaws.com',
+      MOODLE_DB_PORT: '3306',
+      MOODLE_DB_NAME: 'moodle',
+      MOODLE_REDIS_HOST: 'master.moodle-cache.abcdef.euw1.cache.amazonaws.com',
+      MOODLE_REDIS_PORT: '6379',
+      MOODLE_REDIS_TLS: 'true',
+      MOODLE_DATAROOT: '/mnt/moodledata',
+      APACHE_MAX_REQUEST_WORKERS: '24',
+    });
+  });
+
+  test('secrets are ECS secrets, never environment variables', () => {
+    const secretNames = (container: any) => container.Secrets.map((secret: any) => secret.Name).sort();
+    expect(secretNames(web)).toEqual(['MOODLE_DB_PASSWORD', 'MOODLE_DB_USER', 'MOODLE_REDIS_AUTH']);
+    expect(secretNames(cron)).toEqual(['MOODLE_DB_PASSWORD', 'MOODLE_DB_USER', 'MOODLE_REDIS_AUTH']);
+    expect(secretNames(install)).toEqual(['MOODLE_ADMIN_PASSWORD', 'MOODLE_DB_PASSWORD', 'MOODLE_DB_USER', 'MOODLE_REDIS_AUTH']);
+    expect(web.Secrets.find((secret: any) => secret.Name === 'MOODLE_DB_PASSWORD').ValueFrom).toEqual({
+      'Fn::Join': ['', [{ Ref: expect.stringMatching(/^DataDatabaseSecret/) }, ':password::']],
+    });
+    for (const container of [web, cron, install]) {
+      const names = Object.keys(environmentOf(container));
+      expect(names.filter((name) => /PASSWORD|AUTH|SECRET/.test(name))).toEqual([]);
+    }
+  });
+
+  test('the admin password is generated in Secrets Manager with the admin user name', () => {
+    template.hasResourceProperties('AWS::SecretsManager::Secret', {
+      GenerateSecretString: Match.objectLike({
+        SecretStringTemplate: '{"username":"admin"}',
+        GenerateStringKey: 'password',
+        PasswordLength: 24,
+        RequireEachIncludedType: true,
+      }),
+    });
+    expect(install.Secrets.find((secret: any) => secret.Name === 'MOODLE_ADMIN_PASSWORD').ValueFrom).toEqual({
+      'Fn::Join': ['', [{ Ref: expect.stringMatching(/^ServiceAdminSecret/) }, ':password::']],
+    });
+    expect(service.adminSecret).toBeDefined();
+  });
+
+  test('moodledata: EFS through the access point, TLS and IAM authorization, at the image dataroot', () => {
+    const volumes = Object.values(template.findResources('AWS::ECS::TaskDefinition')).map((definition) => definition.Properties.Volumes);
+    expect(volumes).toHaveLength(3);
+    for (const volume of volumes) {
+      expect(volume).toEqual([{
+        Name: 'moodledata',
+        EFSVolumeConfiguration: {
+          FilesystemId: { Ref: expect.stringMatching(/^DataFileSystem/) },
+          TransitEncryption: 'ENABLED',
+          AuthorizationConfig: { AccessPointId: { Ref: expect.stringMatching(/^DataFileSystemAccessPoint/) }, IAM: 'ENABLED' },
+        },
+      }]);
+    }
+    for (const container of [web, cron, install]) {
+      expect(container.MountPoints).toEqual([{ ContainerPath: '/mnt/moodledata', ReadOnly: false, SourceVolume: 'moodledata' }]);
+    }
+  });
+
+  test('task role: EFS mount and write on that file system through that access point, nothing else', () => {
+    const roleId = logicalIdOf(template, 'AWS::IAM::Role', 'ServiceTaskRole');
+    const policies = Object.values(template.findResources('AWS::IAM::Policy')).filter((policy) =>
+      JSON.stringify(policy.Properties.Roles) === JSON.stringify([{ Ref: roleId }]));
+    expect(policies).toHaveLength(1);
+    expect(policies[0].Properties.PolicyDocument.Statement).toEqual([{
+      Action: ['elasticfilesystem:ClientMount', 'elasticfilesystem:ClientWrite'],
+      Effect: 'Allow',
+      Resource: { 'Fn::GetAtt': [expect.stringMatching(/^DataFileSystem/), 'Arn'] },
+      Condition: { StringEquals: { 'elasticfilesystem:AccessPointArn': expect.anything() } },
+    }]);
+    for (const definition of Object.values(template.findResources('AWS::ECS::TaskDefinition'))) {
+      expect(definition.Properties.TaskRoleArn).toEqual({ 'Fn::GetAtt': [roleId, 'Arn'] });
+    }
+  });
+
+  test('logs: one log group kept three months, a stream prefix per role', () => {
+    const logGroupId = logicalIdOf(template, 'AWS::Logs::LogGroup', 'ServiceLogs');
+    expect(resources[logGroupId].Properties.RetentionInDays).toBe(90);
+    expect([web, cron, install].map((container) => container.LogConfiguration.Options['awslogs-stream-prefix'])).toEqual(
+      ['web', 'cron', 'install-or-upgrade'],
+    );
+    for (const container of [web, cron, install]) {
+      expect(container.LogConfiguration.LogDriver).toBe('awslogs');
+      expect(container.LogConfiguration.Options['awslogs-group']).toEqual({ Ref: logGroupId });
+    }
+  });
+
+  test('cron: its own one-task service on on-demand Fargate, no load balancer, never two at once', () => {
+    expect(environmentOf(cron).MOODLE_ROLE).toBe('cron');
+    expect(cron.PortMappings).toBeUndefined();
+    expect(cron.StopTimeout).toBe(120);
+    const cronService = resources[cronServiceId].Properties;
+    expect(cronService.DesiredCount).toBe(1);
+    expect(cronService.LoadBalancers).toBeUndefined();
+    expect(cronService.CapacityProviderStrategy).toEqual([{ CapacityProvider: 'FARGATE', Base: 1, Weight: 1 }]);
+    expect(cronService.DeploymentConfiguration).toMatchObject({
+      MinimumHealthyPercent: 0,
+      MaximumPercent: 100,
+      DeploymentCircuitBreaker: { Enable: true, Rollback: true },
+    });
+    template.hasResourceProperties('AWS::ECS::TaskDefinition', {
+      ContainerDefinitions: [Match.objectLike({ LogConfiguration: Match.objectLike({ Options: Match.objectLike({ 'awslogs-stream-prefix': 'cron' }) }) })],
+      Cpu: '512',
+      Memory: '1024',
+    });
+  });
+
+  test('install/upgrade task: same image and configuration, its own role, admin and site settings', () => {
+    expect(install.Image).toEqual(web.Image);
+    expect(cron.Image).toEqual(web.Image);
+    const { MOODLE_ROLE: installRole, ...installEnvironment } = environmentOf(install);
+    const { MOODLE_ROLE: webRole, APACHE_MAX_REQUEST_WORKERS: workers, ...webEnvironment } = environmentOf(web);
+    expect([installRole, webRole, workers]).toEqual(['install-or-upgrade', 'web', '24']);
+    expect(installEnvironment).toEqual({
+      ...webEnvironment,
+      MOODLE_ADMIN_USER: 'admin',
+      MOODLE_ADMIN_EMAIL: 'moodle-admin@example.edu',
+      MOODLE_SITE_FULLNAME: 'Moodle',
+      MOODLE_SITE_SHORTNAME: 'moodle',
+    });
+    expect(install.PortMappings).toBeUndefined();
+  });
+
+  test('install/upgrade runs in a custom resource that names the task, its subnets and its log', () => {
+    template.hasResourceProperties('Custom::MoodleInstallOrUpgrade', {
+      Step: 'InstallOrUpgrade',
+      Cluster: { 'Fn::GetAtt': [Match.stringLikeRegexp('ServiceCluster'), 'Arn'] },
+      TaskDefinitionArn: { Ref: Match.stringLikeRegexp('InstallTaskDefinition') },
+      Image: Match.anyValue(),
+      MoodleVersion: 'v5.1.6',
+      Subnets: [{ Ref: Match.stringLikeRegexp('ApplicationSubnet1') }, { Ref: Match.stringLikeRegexp('ApplicationSubnet2') }],
+      SecurityGroups: [{ 'Fn::GetAtt': [Match.stringLikeRegexp('ServiceTaskSecurityGroup'), 'GroupId'] }],
+      ContainerName: 'moodle',
+      LogGroupName: { Ref: Match.stringLikeRegexp('ServiceLogs') },
+      LogStreamPrefix: 'install-or-upgrade',
+    });
+    // A new image tag is a new Image property (and a new task definition revision): the task runs again.
+    expect(JSON.stringify(resources[installId].Properties.Image)).toContain(`:${service.imageTag}`);
+  });
+
+  test('web and cron roll only after install/upgrade, which waits for the image build', () => {
+    expect(resources[webServiceId].DependsOn).toEqual(expect.arrayContaining([installId]));
+    expect(resources[cronServiceId].DependsOn).toEqual(expect.arrayContaining([installId]));
+    const buildId = logicalIdOf(template, 'Custom::MoodleImageBuild', 'ImageBuild');
+    expect(resources[installId].DependsOn).toEqual(expect.arrayContaining([buildId]));
+    const associationId = logicalIdOf(template, 'AWS::ECS::ClusterCapacityProviderAssociations', 'CapacityProviders');
+    for (const id of [webServiceId, cronServiceId, installId]) {
+      expect(resources[id].DependsOn).toEqual(expect.arrayContaining([associationId]));
+    }
+  });
+
+  test('the completion check: Provider with isComplete every 30 s, handlers on the latest Node.js', () => {
+    template.resourceCountIs('AWS::StepFunctions::StateMachine', 1);
+    template.hasResourceProperties('AWS::Lambda::Function', { Handler: 'index.onEvent', Runtime: 'nodejs24.x' });
+    template.hasResourceProperties('AWS::Lambda::Function', { Handler: 'index.isComplete', Runtime: 'nodejs24.x' });
+    const definition = JSON.stringify(Object.values(template.findResources('AWS::StepFunctions::StateMachine'))[0].Properties.DefinitionString);
+    expect(definition).toContain('\\"IntervalSeconds\\":30');
+    // Up to an hour for the image build and the install/upgrade task (120 attempts, 30 s apart).
+    expect(definition).toContain('\\"MaxAttempts\\":120');
+  });
+
+  test('deploy-step handlers may run exactly the install task and pass exactly its roles', () => {
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Action: 'ecs:RunTask',
+            Resource: { Ref: Match.stringLikeRegexp('InstallTaskDefinition') },
+            Condition: { ArnEquals: { 'ecs:cluster': { 'Fn::GetAtt': [Match.stringLikeRegexp('ServiceCluster'), 'Arn'] } } },
+          }),
+          Match.objectLike({ Action: 'iam:PassRole', Condition: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } } }),
+        ]),
+      },
+    });
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Action: 'codebuild:StartBuild', Resource: { 'Fn::GetAtt': [Match.stringLikeRegexp('ImageBuildProject'), 'Arn'] } }),
+        ]),
+      },
+    });
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Action: 'ecs:DescribeTasks', Resource: '*', Condition: { ArnEquals: { 'ecs:cluster': Match.anyValue() } } }),
+        ]),
+      },
+    });
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Action: 'codebuild:BatchGetBuilds' })]) },
+    });
+  });
+
+  test('image: ECR repository with scan on push, immutable tags and a lifecycle rule', () => {
+    template.hasResourceProperties('AWS::ECR::Repository', {
+      ImageScanningConfiguration: { ScanOnPush: true },
+      ImageTagMutability: 'IMMUTABLE',
+      LifecyclePolicy: { LifecyclePolicyText: Match.stringLikeRegexp('"countNumber":20') },
+    });
+    expect(service.repository).toBeDefined();
+  });
+
+  test('image: built by a privileged x86 CodeBuild project from the zipped image source, no Docker at synth', () => {
+    template.hasResourceProperties('AWS::CodeBuild::Project', {
+      Environment: Match.objectLike({ Type: 'LINUX_CONTAINER', PrivilegedMode: true, Image: 'aws/codebuild/standard:7.0' }),
+      Source: Match.objectLike({ Type: 'S3', Location: Match.anyValue() }),
+    });
+    const project = Object.values(template.findResources('AWS::CodeBuild::Project'))[0].Properties;
+    const variables = Object.fromEntries(project.Environment.EnvironmentVariables.map((variable: any) => [variable.Name, variable.Value]));
+    expect(variables.MOODLE_VERSION).toBe('v5.1.6');
+    expect(variables.IMAGE_TAG).toBe(service.imageTag);
+    expect(project.Source.BuildSpec).toContain('docker build --build-arg MOODLE_VERSION=');
+    expect(project.Source.BuildSpec).toContain('describe-images');
+    // The tag is the Moodle version, the architecture and a hash of the image source and build spec.
+    expect(service.imageTag).toMatch(/^v5\.1\.6-x86_64-[0-9a-f]{64}$/);
+    template.hasResourceProperties('Custom::MoodleImageBuild', { Step: 'ImageBuild', ImageTag: service.imageTag, MoodleVersion: 'v5.1.6' });
+  });
+
+  test('image build role: the source object, the repository, its own logs (no CodeBuild default wildcards)', () => {
+    const statements = Object.values(template.findResources('AWS::IAM::Policy'))
+      .filter((policy) => JSON.stringify(policy.Properties.Roles).includes('ImageBuildProjectRole'))
+      .flatMap((policy) => policy.Properties.PolicyDocument.Statement);
+    const actions = statements.flatMap((statement) => [statement.Action].flat());
+    expect(actions).toEqual(expect.arrayContaining(['s3:GetObject', 'ecr:PutImage', 'ecr:GetAuthorizationToken', 'logs:PutLogEvents']));
+    expect(JSON.stringify(statements)).not.toContain('report-group');
+    expect(actions.filter((action) => action.endsWith('*'))).toEqual([]);
+  });
+
+  test('security groups: tasks reach database, cache and EFS; the load balancer reaches the tasks', () => {
+    const taskGroup = { 'Fn::GetAtt': [Match.stringLikeRegexp('ServiceTaskSecurityGroup'), 'GroupId'] };
+    template.hasResourceProperties('AWS::EC2::SecurityGroupIngress', {
+      FromPort: 3306,
+      ToPort: 3306,
+      SourceSecurityGroupId: taskGroup,
+      GroupId: { 'Fn::GetAtt': [Match.stringLikeRegexp('DataDatabaseSecurityGroup'), 'GroupId'] },
+    });
+    template.hasResourceProperties('AWS::EC2::SecurityGroupIngress', {
+      FromPort: 6379,
+      ToPort: 6379,
+      SourceSecurityGroupId: taskGroup,
+      GroupId: { 'Fn::GetAtt': [Match.stringLikeRegexp('CacheSecurityGroup'), 'GroupId'] },
+    });
+    template.hasResourceProperties('AWS::EC2::SecurityGroupIngress', {
+      FromPort: 2049,
+      ToPort: 2049,
+      SourceSecurityGroupId: taskGroup,
+      GroupId: { 'Fn::GetAtt': [Match.stringLikeRegexp('DataFileSystemEfsSecurityGroup'), 'GroupId'] },
+    });
+    template.hasResourceProperties('AWS::EC2::SecurityGroupIngress', {
+      FromPort: 8080,
+      ToPort: 8080,
+      SourceSecurityGroupId: { 'Fn::GetAtt': [Match.stringLikeRegexp('EdgeLoadBalancerSecurityGroup'), 'GroupId'] },
+      GroupId: { 'Fn::GetAtt': [Match.stringLikeRegexp('ServiceTaskSecurityGroup'), 'GroupId'] },
+    });
+  });
+
+  test('autoscaling: 2 to 10 tasks, target tracking on CPU 60% and 600 ALB requests per task', () => {
+    template.hasResourceProperties('AWS::ApplicationAutoScaling::ScalableTarget', {
+      MinCapacity: 2,
+      MaxCapacity: 10,
+      ScalableDimension: 'ecs:service:DesiredCount',
+    });
+    template.hasResourceProperties('AWS::ApplicationAutoScaling::ScalingPolicy', {
+      PolicyType: 'TargetTrackingScaling',
+      TargetTrackingScalingPolicyConfiguration: Match.objectLike({
+        PredefinedMetricSpecification: { PredefinedMetricType: 'ECSServiceAverageCPUUtilization' },
+        TargetValue: 60,
+      }),
+    });
+    template.hasResourceProperties('AWS::ApplicationAutoScaling::ScalingPolicy', {
+      TargetTrackingScalingPolicyConfiguration: Match.objectLike({
+        PredefinedMetricSpecification: { PredefinedMetricType: 'ALBRequestCountPerTarget', ResourceLabel: Match.anyValue() },
+        TargetValue: 600,
+      }),
+    });
+    template.resourceCountIs('AWS::ApplicationAutoScaling::ScalableTarget', 1);
+  });
+
+  test('exposes what it created', () => {
+    expect(service.webService).toBeDefined();
+    expect(service.cronService).toBeDefined();
+    expect(service.installOrUpgrade).toBeDefined();
+    expect(service.imageBuildProject).toBeDefined();
+    expect(service.connections.securityGroups).toEqual([service.securityGroup]);
+    expect(service.cpuArchitecture).toBe(ecs.CpuArchitecture.X86_64);
+  });
+
+  test('matches the snapshot', () => {
+    expect(template.toJSON()).toMatchSnapshot();
+  });
+});
+
+describe('MoodleService props', () => {
+  test('ARM64: on-demand only, ARM task definitions and an ARM image build', () => {
+    const { stack, service } = build({ cpuArchitecture: ecs.CpuArchitecture.ARM64 });
+    const template = checkStack(stack, 'service-arm64');
+    template.hasResourceProperties('AWS::ECS::Service', {
+      TaskDefinition: { Ref: Match.stringLikeRegexp('WebTaskDefinition') },
+      CapacityProviderStrategy: [{ CapacityProvider: 'FARGATE', Base: 1, Weight: 1 }],
+    });
+    for (const definition of Object.values(template.findResources('AWS::ECS::TaskDefinition'))) {
+      expect(definition.Properties.RuntimePlatform.CpuArchitecture).toBe('ARM64');
+    }
+    template.hasResourceProperties('AWS::CodeBuild::Project', {
+      Environment: Match.objectLike({ Type: 'ARM_CONTAINER', PrivilegedMode: true }),
+    });
+    expect(service.imageTag).toMatch(/^v5\.1\.6-arm64-[0-9a-f]{64}$/);
+  });
+
+  test('a given image replaces the build', () => {
+    const { stack, service } = build({ image: ecs.ContainerImage.fromRegistry('registry.example.edu/moodle:5.1.6') });
+    const template = checkStack(stack, 'service-given-image');
+    template.resourceCountIs('AWS::ECR::Repository', 0);
+    template.resourceCountIs('AWS::CodeBuild::Project', 0);
+    template.resourceCountIs('Custom::MoodleImageBuild', 0);
+    template.hasResourceProperties('Custom::MoodleInstallOrUpgrade', { Image: 'registry.example.edu/moodle:5.1.6', MoodleVersion: 'custom image' });
+    expect(service.repository).toBeUndefined();
+    expect(service.imageTag).toBeUndefined();
+  });
+
+  test('moodleVersion is the build argument and part of the tag', () => {
+    const { stack, service } = build({ moodleVersion: 'v5.0.4' });
+    const template = Template.fromStack(stack);
+    expect(service.imageTag).toMatch(/^v5\.0\.4-x86_64-/);
+    template.hasResourceProperties('AWS::CodeBuild::Project', {
+      Environment: Match.objectLike({ EnvironmentVariables: Match.arrayWith([{ Name: 'MOODLE_VERSION', Type: 'PLAINTEXT', Value: 'v5.0.4' }]) }),
+    });
+  });
+
+  test('Docker Hub credentials for the build come from Secrets Manager', () => {
+    const stack = testStack();
+    const { props } = tiers(stack);
+    const dockerHubSecret = secretsmanager.Secret.fromSecretCompleteArn(stack, 'DockerHub',
+      'arn:aws:secretsmanager:eu-west-1:123456789012:secret:dockerhub-AbCdEf');
+    new MoodleService(stack, 'Service', { ...props, dockerHubSecret });
+    const template = checkStack(stack, 'service-dockerhub');
+    template.hasResourceProperties('AWS::CodeBuild::Project', {
+      Environment: Match.objectLike({
+        EnvironmentVariables: Match.arrayWith([
+          { Name: 'DOCKERHUB_USERNAME', Type: 'SECRETS_MANAGER', Value: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:dockerhub-AbCdEf:username' },
+        ]),
+      }),
+      Source: Match.objectLike({ BuildSpec: Match.stringLikeRegexp('DOCKERHUB_PASSWORD.*docker login --username') }),
+    });
+  });
+
+  test('sizes, capacity, scaling targets, grace, retention and ECS Exec', () => {
+    const { stack } = build({
+      cpu: 2048,
+      memory: Size.gibibytes(4),
+      cronCpu: 256,
+      cronMemory: Size.mebibytes(512),
+      onDemandBase: 2,
+      onDemandWeight: 1,
+      spotWeight: 3,
+      minCapacity: 3,
+      maxCapacity: 20,
+      targetCpuUtilizationPercent: 50,
+      targetRequestsPerTask: 300,
+      healthCheckGracePeriod: Duration.minutes(5),
+      logRetention: logs.RetentionDays.ONE_YEAR,
+      enableExecuteCommand: true,
+      adminUser: 'moodleadmin',
+      siteFullName: 'Example University',
+      siteShortName: 'exu',
+    });
+    const template = checkStack(stack, 'service-custom');
+    template.hasResourceProperties('AWS::ECS::Service', {
+      CapacityProviderStrategy: [
+        { CapacityProvider: 'FARGATE', Base: 2, Weight: 1 },
+        { CapacityProvider: 'FARGATE_SPOT', Weight: 3 },
+      ],
+      HealthCheckGracePeriodSeconds: 300,
+      EnableExecuteCommand: true,
+    });
+    template.hasResourceProperties('AWS::ECS::Service', { DesiredCount: 1, EnableExecuteCommand: true });
+    template.hasResourceProperties('AWS::ECS::TaskDefinition', { Cpu: '2048', Memory: '4096' });
+    template.hasResourceProperties('AWS::ECS::TaskDefinition', { Cpu: '256', Memory: '512' });
+    template.hasResourceProperties('AWS::ApplicationAutoScaling::ScalableTarget', { MinCapacity: 3, MaxCapacity: 20 });
+    template.hasResourceProperties('AWS::ApplicationAutoScaling::ScalingPolicy', {
+      TargetTrackingScalingPolicyConfiguration: Match.objectLike({ TargetValue: 50 }),
+    });
+    template.hasResourceProperties('AWS::ApplicationAutoScaling::ScalingPolicy', {
+      TargetTrackingScalingPolicyConfiguration: Match.objectLike({ TargetValue: 300 }),
+    });
+    template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 365 });
+    template.hasResourceProperties('AWS::SecretsManager::Secret', {
+      GenerateSecretString: Match.objectLike({ SecretStringTemplate: '{"username":"moodleadmin"}' }),
+    });
+    const install = containerOf(template, 'InstallTaskDefinition');
+    expect(environmentOf(install)).toMatchObject({ MOODLE_ADMIN_USER: 'moodleadmin', MOODLE_SITE_FULLNAME: 'Example University', MOODLE_SITE_SHORTNAME: 'exu' });
+    expect(environmentOf(containerOf(template, 'WebTaskDefinition')).APACHE_MAX_REQUEST_WORKERS).toBe('56');
+    // ECS Exec: the SSM messages channels on the task role.
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Action: Match.arrayWith(['ssmmessages:CreateControlChannel']) })]) },
+      Roles: [{ Ref: Match.stringLikeRegexp('ServiceTaskRole') }],
+    });
+  });
+
+  test('a cache without AUTH and without TLS', () => {
+    const stack = testStack();
+    const { props, network } = tiers(stack, { cacheAuth: false });
+    const cache = { ...props.cache, transitEncryption: false, authSecret: undefined, connections: props.cache.connections, endpointAddress: 'cache.internal', port: 6380 };
+    new MoodleService(stack, 'Service', { ...props, cache });
+    const template = checkStack(stack, 'service-plain-cache');
+    const web = containerOf(template, 'WebTaskDefinition');
+    expect(environmentOf(web)).toMatchObject({ MOODLE_REDIS_TLS: 'false', MOODLE_REDIS_PORT: '6380', MOODLE_REDIS_HOST: 'cache.internal' });
+    expect(web.Secrets.map((secret: any) => secret.Name)).not.toContain('MOODLE_REDIS_AUTH');
+    expect(network).toBeDefined();
+  });
+
+  test('scheduled scaling for exam weeks', () => {
+    const { stack } = build({
+      scheduledScaling: [
+        { schedule: appscaling.Schedule.cron({ minute: '0', hour: '6', weekDay: 'MON-FRI' }), minCapacity: 6, timeZone: TimeZone.EUROPE_LONDON },
+        { schedule: appscaling.Schedule.expression('cron(0 20 ? * MON-FRI *)'), minCapacity: 2, maxCapacity: 10 },
+        { schedule: appscaling.Schedule.at(new Date(Date.UTC(2027, 0, 11, 6))), maxCapacity: 30 },
+      ],
+    });
+    const template = checkStack(stack, 'service-scheduled');
+    template.hasResourceProperties('AWS::ApplicationAutoScaling::ScalableTarget', {
+      ScheduledActions: [
+        { ScheduledActionName: 'Scheduled0', Schedule: 'cron(0 6 ? * MON-FRI *)', ScalableTargetAction: { MinCapacity: 6 }, Timezone: 'Europe/London' },
+        { ScheduledActionName: 'Scheduled1', Schedule: 'cron(0 20 ? * MON-FRI *)', ScalableTargetAction: { MinCapacity: 2, MaxCapacity: 10 } },
+        { ScheduledActionName: 'Scheduled2', Schedule: 'at(2027-01-11T06:00:00)', ScalableTargetAction: { MaxCapacity: 30 } },
+      ],
+    });
+  });
+
+  test('an imported target group: requests per target tracked from its CloudWatch metric', () => {
+    const stack = testStack();
+    const { props } = tiers(stack);
+    const targetGroup = elbv2.ApplicationTargetGroup.fromTargetGroupAttributes(stack, 'Imported', {
+      targetGroupArn: 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/moodle/0123456789abcdef',
+      loadBalancerArns: 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/app/moodle/fedcba9876543210',
+    });
+    new MoodleService(stack, 'Service', { ...props, edge: { siteUrl: 'https://moodle.example.edu', targetGroup } });
+    const template = Template.fromStack(stack);
+    template.hasResourceProperties('AWS::ApplicationAutoScaling::ScalingPolicy', {
+      TargetTrackingScalingPolicyConfiguration: Match.objectLike({
+        CustomizedMetricSpecification: Match.objectLike({ MetricName: 'RequestCountPerTarget', Statistic: 'Sum' }),
+        TargetValue: 600,
+      }),
+    });
+  });
+});
+
+describe('MoodleService rejects bad input at synth', () => {
+  const cases: Array<[string, Partial<MoodleServiceProps>, RegExp]> = [
+    ['an invalid CPU/memory pair', { cpu: 1024, memory: Size.gibibytes(1) }, /memory is 1024 MiB, which Fargate does not combine with cpu 1024.*use 2048, 3072/],
+    ['a CPU value Fargate does not offer', { cpu: 1000 }, /cpu is 1000, which Fargate does not offer\. Use one of 256, 512/],
+    ['an invalid cron task size', { cronCpu: 256, cronMemory: Size.gibibytes(4) }, /cronMemory is 4096 MiB.*cronCpu 256/],
+    ['ARM64 with a Fargate Spot weight', { cpuArchitecture: ecs.CpuArchitecture.ARM64, spotWeight: 1 }, /spotWeight is 1 with cpuArchitecture ARM64.*Fargate Spot runs only Linux X86_64 tasks.*Set spotWeight to 0/],
+    ['an on-demand base below one', { onDemandBase: 0 }, /onDemandBase is 0.*Set onDemandBase to 1/],
+    ['a negative weight', { spotWeight: -1 }, /spotWeight is -1.*Set spotWeight to 0 or a positive integer/],
+    ['all weights zero', { onDemandWeight: 0, spotWeight: 0 }, /onDemandWeight and spotWeight are both 0.*Give spotWeight.*or onDemandWeight a value of 1 or more/],
+    ['min capacity above max capacity', { minCapacity: 5, maxCapacity: 3 }, /minCapacity 5 is above maxCapacity 3.*Lower minCapacity or raise maxCapacity/],
+    ['min capacity below the on-demand base', { onDemandBase: 3, minCapacity: 2 }, /minCapacity 2 is below onDemandBase 3/],
+    ['a grace period of more than an hour', { healthCheckGracePeriod: Duration.minutes(90) }, /healthCheckGracePeriod is 1 hour 30 minutes, but at most 1 hour is allowed.*Duration\.minutes\(2\)/],
+    ['an admin email that is not an email', { adminEmail: 'admin(at)example.edu' }, /adminEmail 'admin\(at\)example\.edu' is not an email address.*Set adminEmail/],
+    ['an admin email without a domain', { adminEmail: 'admin@localhost' }, /adminEmail 'admin@localhost' is not an email address/],
+    ['an admin user Moodle cannot have', { adminUser: 'Admin User' }, /adminUser 'Admin User' is not a Moodle user name/],
+    ['a Moodle version the image cannot build (4.5)', { moodleVersion: 'v4.5.3' }, /moodleVersion 'v4\.5\.3' is not a Moodle release the shipped image can build.*'v5\.1\.6'.*pass it as 'image'/],
+    ['a Moodle version that is a branch', { moodleVersion: 'MOODLE_501_STABLE' }, /moodleVersion 'MOODLE_501_STABLE' is not a Moodle release/],
+    ['a Moodle version without a patch number', { moodleVersion: 'v5.1' }, /moodleVersion 'v5\.1' is not a Moodle release/],
+    ['moodleVersion with a given image', { image: ecs.ContainerImage.fromRegistry('example/moodle'), moodleVersion: 'v5.1.6' }, /moodleVersion only shape the image MoodleService builds, but image was given/],
+    ['a CPU target above 100%', { targetCpuUtilizationPercent: 150 }, /targetCpuUtilizationPercent is 150/],
+    ['a request target of zero', { targetRequestsPerTask: 0 }, /targetRequestsPerTask is 0; it must be above 0/],
+    ['an empty site name', { siteFullName: ' ' }, /siteFullName is ' '; Moodle needs a non-empty site name/],
+  ];
+  test.each(cases)('%s', (_name, overrides, message) => {
+    expect(() => build(overrides)).toThrow(message);
+  });
+
+  test('a site URL that is not https', () => {
+    expect(() => build({}, { siteUrl: 'http://moodle.example.edu' })).toThrow(
+      /edge\.siteUrl is 'http:\/\/moodle\.example\.edu', but Moodle's wwwroot must be an https:\/\/ URL.*Give the edge an https site URL/,
+    );
+  });
+
+  test('a site URL with a trailing slash', () => {
+    expect(() => build({}, { siteUrl: 'https://moodle.example.edu/' })).toThrow(/edge\.siteUrl is 'https:\/\/moodle\.example\.edu\/'/);
+  });
+
+  const badSchedules: Array<[string, string, RegExp]> = [
+    ['both day fields set', 'cron(0 7 * * MON-FRI *)', /exactly one of day-of-month and day-of-week must be \?/],
+    ['five fields (crontab style)', 'cron(0 7 ? * MON-FRI)', /it has 5 fields; Application Auto Scaling cron expressions have 6/],
+    ['minute 61', 'cron(61 7 ? * MON *)', /its minutes field '61' is not valid/],
+    ['an unknown month', 'cron(0 7 1 FOO ? *)', /its month field 'FOO' is not valid/],
+    ['not a schedule', 'every monday', /neither cron\(\.\.\.\), rate\(\.\.\.\) nor at\(\.\.\.\)/],
+  ];
+  test.each(badSchedules)('scheduled scaling with a malformed cron expression: %s', (_name, expression, problem) => {
+    const scheduledScaling = [{ schedule: appscaling.Schedule.expression(expression), minCapacity: 4 }];
+    expect(() => build({ scheduledScaling })).toThrow(/scheduledScaling\[0\]\.schedule .* is malformed/);
+    expect(() => build({ scheduledScaling })).toThrow(problem);
+    expect(() => build({ scheduledScaling })).toThrow(/appscaling\.Schedule\.cron/);
+  });
+
+  test('scheduled scaling that changes nothing', () => {
+    const scheduledScaling = [{ schedule: appscaling.Schedule.cron({ minute: '0', hour: '6' }) }];
+    expect(() => build({ scheduledScaling })).toThrow(/scheduledScaling\[0\] changes nothing\. Give it minCapacity, maxCapacity or both/);
+  });
+
+  test('scheduled scaling with min above max', () => {
+    const scheduledScaling = [{ schedule: appscaling.Schedule.cron({ minute: '0', hour: '6' }), minCapacity: 8, maxCapacity: 4 }];
+    expect(() => build({ scheduledScaling })).toThrow(/scheduledScaling\[0\] has minCapacity 8 above maxCapacity 4/);
+  });
+
+  test('a target group not attached to a load balancer', () => {
+    const stack = testStack();
+    const { props, network } = tiers(stack);
+    const targetGroup = new elbv2.ApplicationTargetGroup(stack, 'Lonely', { vpc: network.vpc, port: 8080, targetType: elbv2.TargetType.IP });
+    expect(() => new MoodleService(stack, 'Service', { ...props, edge: { siteUrl: 'https://moodle.example.edu', targetGroup } })).toThrow(
+      /edge\.targetGroup is not attached to a load balancer listener yet.*Add the target group to an ALB listener/,
+    );
+  });
+
+  test('valid Fargate sizes pass, including the 8 and 16 vCPU sizes', () => {
+    for (const [cpu, memory] of [[256, 512], [512, 4096], [4096, 30720], [8192, 16384], [16384, 122880]]) {
+      expect(() => build({ cpu, memory: Size.mebibytes(memory) })).not.toThrow();
+    }
+  });
+});
