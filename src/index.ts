@@ -3,4 +3,3 @@ export * from './data';
 export * from './cache';
 export * from './edge';
 export * from './service';
-export * from './pipeline';
