@@ -261,9 +261,9 @@ export class MoodleData extends Construct implements IMoodleData {
   /** The rotation of the database secret, if `secretRotation` is set. */
   public readonly secretRotation?: secretsmanager.SecretRotation;
   /** The file system holding moodledata. */
-  public readonly fileSystem: efs.FileSystem;
+  public readonly fileSystem: efs.IFileSystem;
   /** The access point Moodle mounts moodledata through. */
-  public readonly accessPoint: efs.AccessPoint;
+  public readonly accessPoint: efs.IAccessPoint;
   /** The daily backup plan of the database and moodledata. */
   public readonly backupPlan: backup.BackupPlan;
   /** The vault the backup plan writes to. */
