@@ -172,7 +172,12 @@ export class MoodleEdge extends Construct implements IMoodleEdge {
   constructor(scope: Construct, id: string, props: MoodleEdgeProps) {
     super(scope, id);
     const stack = Stack.of(this);
-    const region = Token.isUnresolved(stack.region) ? undefined : stack.region;
+    if (Token.isUnresolved(stack.region)) {
+      throw new Error(
+        'MoodleEdge: the stack\'s Region is not known at synth time (env-agnostic stack), but MoodleEdge needs it: for the load balancer\'s access-log delivery, to know whether CloudFront\'s certificate and web ACL (us-east-1 only) can be created here, and to look up CloudFront\'s prefix list. Give the stack env: { account, region }.',
+      );
+    }
+    const region = stack.region;
 
     const originResponseTimeout = props.originResponseTimeout ?? edgeDefaults.originResponseTimeout;
     validateOriginResponseTimeout('MoodleEdge', originResponseTimeout);
@@ -263,6 +268,9 @@ export class MoodleEdge extends Construct implements IMoodleEdge {
 
     // CloudFront.
     const origin = origins.VpcOrigin.withApplicationLoadBalancer(this.loadBalancer, {
+      // With HTTPS, CloudFront's TLS name (SNI, certificate check) is the site's domain, which the
+      // load balancer's certificate covers; the VPC origin reaches the load balancer by ARN, not DNS.
+      domainName: https ? props.domainName : undefined,
       protocolPolicy: https ? cloudfront.OriginProtocolPolicy.HTTPS_ONLY : cloudfront.OriginProtocolPolicy.HTTP_ONLY,
       httpPort: 80,
       httpsPort: 443,
@@ -311,7 +319,7 @@ export class MoodleEdge extends Construct implements IMoodleEdge {
     }
 
     this.distribution = new cloudfront.Distribution(this, 'Distribution', {
-      comment: `Moodle ${props.domainName ?? ''}`.trim(),
+      comment: `Moodle ${props.domainName ?? ''}`.trim().slice(0, 128),
       defaultBehavior: {
         origin,
         viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
@@ -375,9 +383,9 @@ export class MoodleEdge extends Construct implements IMoodleEdge {
   /** The origin-facing prefix list's ID in this Region, looked up at synth time (cached in cdk.context.json). */
   private lookUpCloudFrontPrefixList(): string {
     const stack = Stack.of(this);
-    if (Token.isUnresolved(stack.account) || Token.isUnresolved(stack.region)) {
+    if (Token.isUnresolved(stack.account)) {
       throw new Error(
-        `MoodleEdge: the stack has no concrete account and Region (env-agnostic), so the ID of the managed prefix list '${cloudFrontOriginFacingPrefixListName}' cannot be looked up at synth time. Give the stack env: { account, region }, or pass cloudFrontPrefixListId (the 'pl-…' ID of that prefix list in the stack's Region: aws ec2 describe-managed-prefix-lists --filters Name=prefix-list-name,Values=${cloudFrontOriginFacingPrefixListName}).`,
+        `MoodleEdge: the stack has no concrete account (env without account), so the ID of the managed prefix list '${cloudFrontOriginFacingPrefixListName}' cannot be looked up at synth time. Give the stack env: { account, region }, or pass cloudFrontPrefixListId (the 'pl-…' ID of that prefix list in the stack's Region: aws ec2 describe-managed-prefix-lists --filters Name=prefix-list-name,Values=${cloudFrontOriginFacingPrefixListName}).`,
       );
     }
     return ec2.PrefixList.fromLookup(this, 'CloudFrontPrefixList', { prefixListName: cloudFrontOriginFacingPrefixListName }).prefixListId;
@@ -390,7 +398,7 @@ interface ResolvedCertificates {
 }
 
 /** The three domain modes: none; domainName + hostedZone (created); domainName + certificate(s) (given). */
-function resolveCertificates(scope: Construct, props: MoodleEdgeProps, region: string | undefined): ResolvedCertificates {
+function resolveCertificates(scope: Construct, props: MoodleEdgeProps, region: string): ResolvedCertificates {
   const { domainName, hostedZone } = props;
   if (domainName === undefined) {
     const stray = (['hostedZone', 'certificate', 'loadBalancerCertificate'] as const).filter((name) => props[name] !== undefined);
@@ -404,22 +412,17 @@ function resolveCertificates(scope: Construct, props: MoodleEdgeProps, region: s
   validateDomainName('MoodleEdge', domainName);
   if (hostedZone === undefined && props.certificate === undefined) {
     throw new Error(
-      `MoodleEdge: domainName '${domainName}' is set without hostedZone or certificate, so there is no certificate for it. Give hostedZone (the Route 53 zone of the domain: certificates and alias records are created), or certificate (us-east-1) and loadBalancerCertificate (${region ?? 'the stack\'s Region'}) for existing certificates.`,
+      `MoodleEdge: domainName '${domainName}' is set without hostedZone or certificate, so there is no certificate for it. Give hostedZone (the Route 53 zone of the domain: certificates and alias records are created), or certificate (us-east-1) and loadBalancerCertificate (${region}) for existing certificates.`,
     );
   }
   if (hostedZone) validateDomainInZone('MoodleEdge', domainName, hostedZone);
-  if (region === undefined && (props.certificate === undefined || props.loadBalancerCertificate === undefined)) {
-    throw new Error(
-      'MoodleEdge: the stack\'s Region is not known at synth time, so MoodleEdge cannot tell which certificates belong to us-east-1 (CloudFront) and which to the load balancer\'s Region. Give the stack env: { account, region }, or pass both certificate and loadBalancerCertificate.',
-    );
-  }
 
   let cloudFront = props.certificate;
   let loadBalancer = props.loadBalancerCertificate;
   if (cloudFront) validateCloudFrontCertificate('MoodleEdge', cloudFront);
   if (loadBalancer) {
     const lbRegion = certificateRegion(loadBalancer);
-    if (lbRegion !== undefined && region !== undefined && lbRegion !== region) {
+    if (lbRegion !== undefined && lbRegion !== region) {
       throw new Error(
         `MoodleEdge: loadBalancerCertificate is in ${lbRegion}, but the load balancer is in ${region} and can only use ACM certificates from its own Region. Request or import the certificate for '${domainName}' in ${region}, or omit loadBalancerCertificate and give hostedZone to have it created.`,
       );
@@ -460,7 +463,7 @@ interface ResolvedWebAcl {
   readonly created?: MoodleWebAcl;
 }
 
-function resolveWebAcl(scope: Construct, props: MoodleEdgeProps, region: string | undefined): ResolvedWebAcl {
+function resolveWebAcl(scope: Construct, props: MoodleEdgeProps, region: string): ResolvedWebAcl {
   const enableWaf = props.enableWaf ?? edgeDefaults.enableWaf;
   if (!enableWaf) {
     const stray = (['webAclArn', 'loginRateLimit'] as const).filter((name) => props[name] !== undefined);
@@ -483,7 +486,7 @@ function resolveWebAcl(scope: Construct, props: MoodleEdgeProps, region: string 
   }
   if (region !== 'us-east-1') {
     throw new Error(
-      `MoodleEdge: the stack is in ${region ?? 'a Region unknown at synth time'}, but AWS WAF for CloudFront (scope CLOUDFRONT) must be created in us-east-1. Create the web ACL with MoodleEdgeGlobal in a stack with env: { region: 'us-east-1' } and crossRegionReferences: true and pass webAclArn: global.webAclArn (this stack needs crossRegionReferences: true too), or set enableWaf: false (not recommended).`,
+      `MoodleEdge: the stack is in ${region}, but AWS WAF for CloudFront (scope CLOUDFRONT) must be created in us-east-1. Create the web ACL with MoodleEdgeGlobal in a stack with env: { region: 'us-east-1' } and crossRegionReferences: true and pass webAclArn: global.webAclArn (this stack needs crossRegionReferences: true too), or set enableWaf: false (not recommended).`,
     );
   }
   const created = new MoodleWebAcl(scope, 'WebAcl', { loginRateLimit: props.loginRateLimit });

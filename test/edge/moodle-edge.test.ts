@@ -190,6 +190,10 @@ describe('MoodleEdge without a domain, in us-east-1 (defaults)', () => {
     });
   });
 
+  test('CloudFront names the origin by the load balancer\'s DNS name (plain HTTP, no certificate to match)', () => {
+    expect(config.Origins[0].DomainName).toEqual({ 'Fn::GetAtt': [logicalIdOf(stack, edge.loadBalancer), 'DNSName'] });
+  });
+
   test('the origin timeout is 60 s', () => {
     expect(config.Origins[0].VpcOriginConfig).toMatchObject({ OriginReadTimeout: 60, OriginKeepaliveTimeout: 5 });
   });
@@ -336,6 +340,10 @@ describe('MoodleEdge with a domain and a hosted zone, in us-east-1', () => {
     });
   });
 
+  test('CloudFront names the origin by the site domain, which the load balancer certificate covers', () => {
+    expect(config.Origins[0].DomainName).toBe('moodle.example.edu');
+  });
+
   test('the domain is the alias, with A and AAAA alias records, and the site URL', () => {
     expect(config.Aliases).toEqual(['moodle.example.edu']);
     for (const type of ['A', 'AAAA']) {
@@ -380,6 +388,20 @@ describe('MoodleEdge with imported certificates (outside us-east-1)', () => {
   test('the load balancer access logs go to eu-west-1\'s log delivery', () => {
     const policy = JSON.stringify(resourcesOfType(template, 'AWS::S3::BucketPolicy')[0][1]);
     expect(policy).toContain('156460612806'); // Elastic Load Balancing account of eu-west-1
+  });
+});
+
+describe('MoodleEdge with an imported certificate in us-east-1', () => {
+  test('uses the one certificate for CloudFront and the load balancer, and creates the alias records', () => {
+    const stack = edgeTestStack('us-east-1');
+    const certificate = acm.Certificate.fromCertificateArn(stack, 'Cert', `arn:aws:acm:us-east-1:${ACCOUNT}:certificate/11111111-2222-3333-4444-555555555555`);
+    const edge = new MoodleEdge(stack, 'Edge', { network: testNetwork(stack), domainName: 'moodle.example.edu', hostedZone: testZone(stack), certificate });
+    const template = checkStack(stack, 'edge-imported-us-east-1');
+    template.resourceCountIs('AWS::CertificateManager::Certificate', 0);
+    template.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', { Certificates: [{ CertificateArn: certificate.certificateArn }] });
+    expect(distributionConfig(template).ViewerCertificate.AcmCertificateArn).toBe(certificate.certificateArn);
+    template.resourceCountIs('AWS::Route53::RecordSet', 2);
+    expect(edge.loadBalancerCertificate).toBe(certificate);
   });
 });
 
