@@ -115,7 +115,13 @@ export function validateHealthCheckGrace(grace: Duration): void {
 
 /** Moodle's wwwroot: https, no trailing slash (sslproxy requires https). */
 export function validateSiteUrl(siteUrl: string): void {
-  if (Token.isUnresolved(siteUrl)) return;
+  if (Token.isUnresolved(siteUrl)) {
+    // A URL built around a token (for example 'https://' + a distribution's domain): judge its literal start.
+    const literalStart = siteUrl.split('${Token[')[0];
+    if (literalStart === '' || literalStart.startsWith('https://') || 'https://'.startsWith(literalStart)) return;
+    validateSiteUrl(`${literalStart}…`);
+    return;
+  }
   if (!/^https:\/\/[^\s/]+(\/[^\s]*)?$/.test(siteUrl) || siteUrl.endsWith('/')) {
     fail(
       `edge.siteUrl is '${siteUrl}', but Moodle's wwwroot must be an https:// URL without a trailing slash ` +

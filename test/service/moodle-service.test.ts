@@ -632,3 +632,15 @@ describe('MoodleService rejects bad input at synth', () => {
     }
   });
 });
+
+describe('MoodleService site URL with tokens', () => {
+  test('https around a token passes; http around a token fails', () => {
+    const stack = testStack();
+    const { props } = tiers(stack);
+    const domain = new secretsmanager.Secret(stack, 'Stand-in').secretName; // any string token
+    expect(() => new MoodleService(stack, 'Ok', { ...props, edge: { ...props.edge, siteUrl: `https://${domain}` } })).not.toThrow();
+    expect(() => new MoodleService(stack, 'Bad', { ...props, edge: { ...props.edge, siteUrl: `http://${domain}` } })).toThrow(
+      /edge\.siteUrl is 'http:\/\/…', but Moodle's wwwroot must be an https:\/\/ URL/,
+    );
+  });
+});
