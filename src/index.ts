@@ -3,3 +3,4 @@ export * from './data';
 export * from './cache';
 export * from './edge';
 export * from './service';
+export * from './pipeline';
