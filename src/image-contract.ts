@@ -1,3 +1,5 @@
+import * as path from 'path';
+
 /**
  * What the shipped Moodle image (src/image) promises the constructs that run it.
  * Keep in step with src/image/Dockerfile and src/image/conf/apache-moodle.conf.
@@ -15,3 +17,9 @@ export const imageContract = {
   /** Seconds Apache needs to finish requests after SIGWINCH (graceful stop). */
   gracefulStopSeconds: 25,
 } as const;
+
+/**
+ * The image source shipped in the package (Dockerfile, start-up scripts). Compiled files live in lib/<part>/
+ * and sources in src/<part>/: both two levels below the package root, where src/image is.
+ */
+export const IMAGE_SOURCE_DIR = path.join(__dirname, '..', 'src', 'image');

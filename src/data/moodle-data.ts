@@ -9,7 +9,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct, IConstruct } from 'constructs';
-import { acknowledgeFinding } from './acknowledge';
+import { acknowledge } from '../private/acknowledge';
 import { DATABASE_PASSWORD_EXCLUDED_CHARACTERS, DatabaseEngine, dataDefaults } from './data-defaults';
 import { IMoodleData } from './moodle-data-interfaces';
 import { imageContract } from '../image-contract';
@@ -603,9 +603,9 @@ export class MoodleData extends Construct implements IMoodleData {
     }
     const selection = plan.addSelection('Selection', { resources, allowRestores: true });
     for (const policy of ['AWSBackupServiceRolePolicyForBackup', 'AWSBackupServiceRolePolicyForRestores']) {
-      acknowledgeFinding(
+      acknowledge(
         selection,
-        `AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/${policy}]`,
+        [`AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/${policy}]`],
         `AWS Backup needs its managed policy ${policy} to back up and restore RDS and EFS; AWS keeps it current as the services change.`,
       );
     }
@@ -661,9 +661,9 @@ function acknowledgePasswordAuthentication(database: IConstruct): void {
 }
 
 function acknowledgeCdkHelperFunction(construct: IConstruct, purpose: string): void {
-  acknowledgeFinding(
+  acknowledge(
     construct,
-    'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+    ['AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]'],
     `CDK's own helper function (${purpose}) uses AWSLambdaBasicExecutionRole to write its logs.`,
   );
   Validations.of(construct).acknowledge({

@@ -1,4 +1,3 @@
-import * as path from 'path';
 import { Names, Token } from 'aws-cdk-lib';
 import * as codecommit from 'aws-cdk-lib/aws-codecommit';
 import * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
@@ -6,83 +5,10 @@ import * as actions from 'aws-cdk-lib/aws-codepipeline-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { MoodleCodeCommitSourceOptions, MoodleConnectionSourceOptions, MoodleS3SourceOptions, MoodlePipelineSourceConfig } from './moodle-pipeline-source-options';
 import { pipelineDefaults } from './pipeline-defaults';
+import { IMAGE_SOURCE_DIR } from '../image-contract';
 
-/**
- * The directory of the Moodle image source shipped in this package (Dockerfile, scripts). The
- * compiled file lives in lib/pipeline/, the TypeScript one in src/pipeline/: both are two levels
- * below the package root, where src/image is.
- */
-export const IMAGE_SOURCE_DIRECTORY = path.join(__dirname, '..', '..', 'src', 'image');
-
-/** Options of `MoodlePipelineSource.codeCommit`. */
-export interface MoodleCodeCommitSourceOptions {
-  /**
-   * Name of the repository to create, seeded with the library's Moodle image source (1 to 100
-   * letters, digits, `.`, `_` or `-`, not ending in `.git`).
-   *
-   * @default - a name unique in the account, derived from the construct path
-   */
-  readonly repositoryName?: string;
-
-  /**
-   * An existing CodeCommit repository to build from instead of creating one. It must hold a
-   * Dockerfile (see `buildDirectory` of the pipeline).
-   *
-   * @default - a repository is created and seeded
-   */
-  readonly repository?: codecommit.IRepository;
-
-  /**
-   * The branch to build.
-   *
-   * @default 'main'
-   */
-  readonly branch?: string;
-}
-
-/** Options of `MoodlePipelineSource.connection`. */
-export interface MoodleConnectionSourceOptions {
-  /**
-   * ARN of an AWS CodeConnections connection (GitHub, GitLab, Bitbucket) whose handshake was completed
-   * in the console: `arn:aws:codeconnections:<region>:<account>:connection/<uuid>` (or the older
-   * `codestar-connections` service prefix).
-   */
-  readonly connectionArn: string;
-  /** Owner of the repository: the GitHub user or organization, GitLab group, Bitbucket workspace. */
-  readonly owner: string;
-  /** Name of the repository. */
-  readonly repo: string;
-  /**
-   * The branch to build.
-   *
-   * @default 'main'
-   */
-  readonly branch?: string;
-}
-
-/** Options of `MoodlePipelineSource.s3`. */
-export interface MoodleS3SourceOptions {
-  /** The bucket holding the source zip; it must be versioned. */
-  readonly bucket: s3.IBucket;
-  /** Key of the zip file (the image source: a Dockerfile at the root or in `buildDirectory`). */
-  readonly key: string;
-  /**
-   * How the pipeline notices a new version of the object. `EVENTS` needs a CloudTrail trail that
-   * records write data events on the bucket.
-   *
-   * @default actions.S3Trigger.POLL
-   */
-  readonly trigger?: actions.S3Trigger;
-}
-
-/** What a source gives the pipeline once bound. */
-export interface MoodlePipelineSourceConfig {
-  /** The source action of the pipeline's first stage. */
-  readonly action: codepipeline.IAction;
-  /** The CodeCommit repository, if the source is one (created or given). */
-  readonly repository?: codecommit.IRepository;
-}
 
 /**
  * Where the pipeline gets the Moodle image source (Dockerfile and scripts) from.
@@ -149,7 +75,7 @@ class CodeCommitSource extends MoodlePipelineSource {
     const repository = this.existing ?? new codecommit.Repository(scope, 'Repository', {
       repositoryName: this.repositoryName ?? Names.uniqueResourceName(scope, { maxLength: 100, separator: '-' }),
       description: 'Moodle container image source (Dockerfile and start-up scripts), built by the Moodle pipeline',
-      code: codecommit.Code.fromDirectory(IMAGE_SOURCE_DIRECTORY, this.branch),
+      code: codecommit.Code.fromDirectory(IMAGE_SOURCE_DIR, this.branch),
     });
     return {
       repository,

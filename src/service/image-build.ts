@@ -1,5 +1,4 @@
 import * as crypto from 'crypto';
-import * as path from 'path';
 import { CustomResource, Duration, Validations } from 'aws-cdk-lib';
 import * as codebuild from 'aws-cdk-lib/aws-codebuild';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
@@ -10,12 +9,8 @@ import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { DeploySteps, IMAGE_BUILD_RESOURCE_TYPE } from './deploy-steps';
+import { IMAGE_SOURCE_DIR } from '../image-contract';
 
-/**
- * The Moodle image source shipped in the package (Dockerfile and start-up scripts), both in this repository
- * and in the npm package, where src/image sits next to lib/.
- */
-export const IMAGE_SOURCE_DIR = path.join(__dirname, '..', '..', 'src', 'image');
 
 export interface ImageBuildProps {
   readonly arm64: boolean;
@@ -23,6 +18,11 @@ export interface ImageBuildProps {
   readonly deploySteps: DeploySteps;
   readonly logRetention: logs.RetentionDays;
   readonly dockerHubSecret?: secretsmanager.ISecret;
+  /**
+   * A fixed tag instead of the content-derived one: the bootstrap image of a pipeline-managed site,
+   * built once and never rebuilt (a later library version does not replace what the pipeline rolls out).
+   */
+  readonly fixedTag?: string;
 }
 
 /**
@@ -64,7 +64,7 @@ export class ImageBuild extends Construct {
       .update(this.source.assetHash)
       .update(JSON.stringify(buildSpec.toBuildSpec()))
       .digest('hex');
-    this.imageTag = `${props.moodleVersion}-${arch}-${contentHash}`;
+    this.imageTag = props.fixedTag ?? `${props.moodleVersion}-${arch}-${contentHash}`;
 
     const environmentVariables: Record<string, codebuild.BuildEnvironmentVariable> = {
       REPOSITORY_URI: { value: this.repository.repositoryUri },

@@ -9,6 +9,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
 import { DeploySteps, INSTALL_OR_UPGRADE_RESOURCE_TYPE } from './deploy-steps';
 import { ImageBuild } from './image-build';
@@ -23,6 +24,8 @@ import { IMoodleData } from '../data/moodle-data-interfaces';
 import { IMoodleEdge } from '../edge/moodle-edge-interfaces';
 import { imageContract } from '../image-contract';
 import { IMoodleNetwork } from '../network';
+import { IMoodleDeployTarget } from '../pipeline/moodle-pipeline-interfaces';
+import { MoodleImageTag } from '../pipeline/moodle-image-tag';
 
 /**
  * A scheduled change of the web service's task count bounds, for example more tasks during exam weeks.
@@ -209,6 +212,16 @@ export interface MoodleServiceProps {
   readonly image?: ecs.ContainerImage;
 
   /**
+   * Whether a `MoodlePipeline` rolls out new images. The first deploy still builds the shipped Dockerfile
+   * (tag `bootstrap-<architecture>`, built once); from then on the tasks run the tag the pipeline writes into
+   * {@link MoodleService.imageTagParameter}, read at deploy time, so a later `cdk deploy` never puts an older
+   * image back. Pass {@link MoodleService.deployTarget} to the pipeline.
+   *
+   * @default false
+   */
+  readonly pipelineManagedImage?: boolean;
+
+  /**
    * Docker Hub credentials (JSON with `username` and `password`) for the image build's base-image pulls,
    * to avoid Docker Hub's anonymous pull rate limit on shared CodeBuild addresses.
    *
@@ -280,6 +293,10 @@ export class MoodleService extends Construct implements ec2.IConnectable {
   public readonly deployStepsHandler: lambda.IFunction;
   /** The CPU architecture of the tasks. */
   public readonly cpuArchitecture: ecs.CpuArchitecture;
+  /** The SSM parameter holding the image tag the tasks run; only with `pipelineManagedImage`. */
+  public readonly imageTagParameter?: ssm.StringParameter;
+  /** What a `MoodlePipeline` needs to roll images out to this service; only with `pipelineManagedImage`. */
+  public readonly deployTarget?: IMoodleDeployTarget;
 
   constructor(scope: Construct, id: string, props: MoodleServiceProps) {
     super(scope, id);
@@ -319,6 +336,13 @@ export class MoodleService extends Construct implements ec2.IConnectable {
     validateSiteName('siteShortName', siteShortName);
     const moodleVersion = props.moodleVersion ?? d.moodleVersion;
     if (props.image === undefined) validateMoodleVersion(moodleVersion, BUILDABLE_MOODLE_VERSION);
+    const pipelineManaged = props.pipelineManagedImage ?? false;
+    if (props.image !== undefined && pipelineManaged) {
+      throw new Error(
+        'MoodleService: pipelineManagedImage builds and rolls out the image from the pipeline\'s source, but image was given. ' +
+        'Remove image (put your changes in the pipeline\'s Dockerfile), or remove pipelineManagedImage to run your own image.',
+      );
+    }
     if (props.image !== undefined && (props.moodleVersion !== undefined || props.dockerHubSecret !== undefined)) {
       const given = [props.moodleVersion !== undefined ? 'moodleVersion' : '', props.dockerHubSecret !== undefined ? 'dockerHubSecret' : '']
         .filter((name) => name !== '').join(' and ');
@@ -419,8 +443,18 @@ export class MoodleService extends Construct implements ec2.IConnectable {
         deploySteps,
         logRetention,
         dockerHubSecret: props.dockerHubSecret,
+        fixedTag: pipelineManaged ? `bootstrap-${arm64 ? 'arm64' : 'x86_64'}` : undefined,
       });
       this.image = build.image;
+      if (pipelineManaged) {
+        // The template's value never changes after creation (it only names the bootstrap image), so the tag
+        // the pipeline writes stays until the pipeline writes another.
+        this.imageTagParameter = new ssm.StringParameter(this, 'ImageTag', {
+          description: 'Tag of the Moodle image the site runs; written by MoodlePipeline after each successful upgrade',
+          stringValue: build.imageTag,
+        });
+        this.image = MoodleImageTag.containerImage(build.repository, this.imageTagParameter);
+      }
       this.repository = build.repository;
       this.imageBuildProject = build.project;
       this.imageTag = build.imageTag;
@@ -574,6 +608,7 @@ export class MoodleService extends Construct implements ec2.IConnectable {
       enableExecuteCommand,
       propagateTags: ecs.PropagatedTagSource.SERVICE,
     });
+    if (pipelineManaged) followLatestRevision(this.webService, this.webTaskDefinition);
     this.webService.attachToApplicationTargetGroup(edge.targetGroup);
     this.webService.node.addDependency(this.installOrUpgrade, this.capacityProviders);
 
@@ -606,6 +641,24 @@ export class MoodleService extends Construct implements ec2.IConnectable {
       propagateTags: ecs.PropagatedTagSource.SERVICE,
     });
     this.cronService.node.addDependency(this.installOrUpgrade, this.capacityProviders);
+    if (pipelineManaged) followLatestRevision(this.cronService, this.cronTaskDefinition);
+
+    if (this.imageTagParameter && this.repository) {
+      this.deployTarget = {
+        imageRepository: this.repository,
+        imageTagParameter: this.imageTagParameter,
+        cpuArchitecture: this.cpuArchitecture,
+        cluster: this.cluster,
+        webService: this.webService,
+        webTaskDefinition: this.webTaskDefinition,
+        cronService: this.cronService,
+        cronTaskDefinition: this.cronTaskDefinition,
+        containerName: CONTAINER_NAME,
+        upgradeTaskDefinition: this.installTaskDefinition,
+        taskSubnets: network.applicationSubnets,
+        taskSecurityGroups: [this.securityGroup],
+      };
+    }
   }
 
   /** Target tracking on ALB requests per target: needs the load balancer and target group full names. */
@@ -626,6 +679,18 @@ export class MoodleService extends Construct implements ec2.IConnectable {
       targetValue: requestsPerTarget,
     });
   }
+}
+
+/**
+ * Points a service at its task definition family's latest revision, so a CloudFormation update of the service
+ * never sends it back to the revision CloudFormation registered before the pipeline registered its own. A new
+ * revision registered by CloudFormation (a configuration change) still rolls out: its ARN is the service's
+ * force-deployment nonce.
+ */
+function followLatestRevision(service: ecs.FargateService, taskDefinition: ecs.TaskDefinition): void {
+  const cfnService = service.node.defaultChild as ecs.CfnService;
+  cfnService.taskDefinition = taskDefinition.family;
+  cfnService.forceNewDeployment = { enableForceNewDeployment: true, forceNewDeploymentNonce: taskDefinition.taskDefinitionArn };
 }
 
 function isAttached(targetGroup: elbv2.ApplicationTargetGroup): boolean {

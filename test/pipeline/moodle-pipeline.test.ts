@@ -12,7 +12,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import { deployTarget } from './doubles';
 import { actionsOf, allStatements, buildSpecOf, granting, logicalIdOf, resourcesOf, stagesOf, statementsOf } from './helpers';
 import { MoodlePipeline, MoodlePipelineSource } from '../../src';
-import { IMAGE_SOURCE_DIRECTORY } from '../../src/pipeline/moodle-pipeline-source';
+import { IMAGE_SOURCE_DIR } from '../../src/image-contract';
 import { checkStack, testStack } from '../util/checks';
 
 const CONNECTION_ARN = 'arn:aws:codeconnections:eu-west-1:123456789012:connection/0a1b2c3d-4e5f-6a7b-8c9d-0e1f2a3b4c5d';
@@ -50,11 +50,11 @@ describe('MoodlePipeline defaults', () => {
   test('the seed is the image source shipped in the package', () => {
     const asset = stack.node.findAll().find((child): child is s3assets.Asset => child instanceof s3assets.Asset && child.node.path.startsWith('Test/Pipeline/Repository'));
     expect(asset).toBeDefined();
-    expect(asset!.sourceHash).toBe(FileSystem.fingerprint(IMAGE_SOURCE_DIRECTORY));
+    expect(asset!.assetHash).toBe(FileSystem.fingerprint(IMAGE_SOURCE_DIR));
     const staged = (asset!.node.findChild('Stage') as AssetStaging).absoluteStagedPath;
     expect(fs.readdirSync(staged)).toEqual(expect.arrayContaining(['Dockerfile', 'bin', 'conf']));
     expect(fs.readFileSync(path.join(staged, 'Dockerfile'), 'utf8')).toContain('FROM moodlehq/moodle-php-apache');
-    expect(IMAGE_SOURCE_DIRECTORY).toBe(path.resolve(__dirname, '..', '..', 'src', 'image'));
+    expect(IMAGE_SOURCE_DIR).toBe(path.resolve(__dirname, '..', '..', 'src', 'image'));
   });
 
   test('builds on an ARM build image, privileged, with the Docker layer cache', () => {

@@ -67,7 +67,7 @@ describe('no drift back to an older image', () => {
       expect(of(withPipeline)).toEqual(of(without));
     }
     // No custom resource or Lambda function that could rewrite them at deploy time.
-    const pipelineTypes = new Set(Object.entries(withPipeline).filter(([id]) => id.startsWith('Pipeline')).map(([, resource]) => resource.Type));
+    const pipelineTypes = new Set(Object.entries(withPipeline).filter(([id]) => id.startsWith('Pipeline')).map(([, resource]) => (resource as { Type: string }).Type));
     expect([...pipelineTypes].filter((type) => type.startsWith('Custom::') || type === 'AWS::Lambda::Function' || type === 'AWS::CloudFormation::CustomResource')).toEqual([]);
   });
 
