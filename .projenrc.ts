@@ -86,7 +86,7 @@ const cfnLint = project.addTask('cfn-lint', {
 
 const exampleSynth = project.addTask('example:synth', {
   description: 'Synthesize the default example app (offline) to CloudFormation',
-  exec: 'ts-node --project tsconfig.dev.json examples/minimal/app.ts && echo "Templates: $(ls cdk.out/examples/minimal/*.template.json)"',
+  exec: 'bash scripts/synth-examples.sh minimal',
 });
 
 const examplesSynth = project.addTask('examples:synth', {

@@ -4,3 +4,6 @@ export * from './cache';
 export * from './edge';
 export * from './service';
 export * from './pipeline';
+export * from './monitoring';
+export { MoodlePreset } from './presets';
+export * from './moodle-on-fargate';

@@ -10,12 +10,9 @@ import { IMoodleCache } from './moodle-cache-interfaces';
 import { IMoodleNetwork } from '../network';
 
 /**
- * Properties of a {@link MoodleCache}.
+ * Options of a {@link MoodleCache}: everything but the parts it is wired to.
  */
-export interface MoodleCacheProps {
-  /** The network: the cache goes into its data subnets. */
-  readonly network: IMoodleNetwork;
-
+export interface MoodleCacheOptions {
   /**
    * The engine.
    *
@@ -76,6 +73,14 @@ export interface MoodleCacheProps {
    * @default - the AWS managed key for ElastiCache
    */
   readonly encryptionKey?: kms.IKey;
+}
+
+/**
+ * Properties of a {@link MoodleCache}.
+ */
+export interface MoodleCacheProps extends MoodleCacheOptions {
+  /** The network: the cache goes into its data subnets. */
+  readonly network: IMoodleNetwork;
 }
 
 /**

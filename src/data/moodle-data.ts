@@ -16,12 +16,9 @@ import { imageContract } from '../image-contract';
 import { IMoodleNetwork } from '../network';
 
 /**
- * Properties of a {@link MoodleData}.
+ * Options of a {@link MoodleData}: everything but the parts it is wired to.
  */
-export interface MoodleDataProps {
-  /** The network: the database and the EFS mount targets go into its data subnets. */
-  readonly network: IMoodleNetwork;
-
+export interface MoodleDataOptions {
   /**
    * The database engine to create. Ignored (and rejected) with `existingInstance`/`existingCluster`.
    *
@@ -217,6 +214,14 @@ export interface MoodleDataProps {
    * @default - none; required with an existing database
    */
   readonly existingSecret?: secretsmanager.ISecret;
+}
+
+/**
+ * Properties of a {@link MoodleData}.
+ */
+export interface MoodleDataProps extends MoodleDataOptions {
+  /** The network: the database and the EFS mount targets go into its data subnets. */
+  readonly network: IMoodleNetwork;
 }
 
 /** Props that only shape a database MoodleData creates. */

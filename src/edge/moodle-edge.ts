@@ -29,12 +29,9 @@ import { imageContract } from '../image-contract';
 import { IMoodleNetwork } from '../network';
 
 /**
- * Properties of a {@link MoodleEdge}.
+ * Options of a {@link MoodleEdge}: everything but the parts it is wired to.
  */
-export interface MoodleEdgeProps {
-  /** The network: the load balancer goes into its application subnets (internal, never public). */
-  readonly network: IMoodleNetwork;
-
+export interface MoodleEdgeOptions {
   /**
    * The site's host name (lowercase, no scheme), for example `moodle.example.edu`. Moodle's
    * `wwwroot` becomes `https://<domainName>`. Needs `hostedZone` (certificates and DNS records are
@@ -130,6 +127,14 @@ export interface MoodleEdgeProps {
    * cdk.context.json); needs a stack with a concrete account and Region
    */
   readonly cloudFrontPrefixListId?: string;
+}
+
+/**
+ * Properties of a {@link MoodleEdge}.
+ */
+export interface MoodleEdgeProps extends MoodleEdgeOptions {
+  /** The network: the load balancer goes into its application subnets (internal, never public). */
+  readonly network: IMoodleNetwork;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { CustomResource, Duration, Size, TimeZone, Token, Tokenization, Validations } from 'aws-cdk-lib';
+import { Annotations, CustomResource, Duration, Fn, Size, TimeZone, Token, Tokenization, Validations } from 'aws-cdk-lib';
 import * as appscaling from 'aws-cdk-lib/aws-applicationautoscaling';
 import * as codebuild from 'aws-cdk-lib/aws-codebuild';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -57,22 +57,15 @@ export interface MoodleScheduledScaling {
 }
 
 /**
- * Properties of a {@link MoodleService}.
+ * Options of a {@link MoodleService}: everything but the parts it is wired to.
  */
-export interface MoodleServiceProps {
-  /** Where the tasks run: the application subnets of the network. */
-  readonly network: IMoodleNetwork;
-  /** The database and the `moodledata` file system. */
-  readonly data: IMoodleData;
-  /** The Valkey/Redis cache for sessions and Moodle's application cache (MUC). */
-  readonly cache: IMoodleCache;
-  /** The public URL (Moodle's `wwwroot`, https) and the load balancer target group of the web tasks. */
-  readonly edge: IMoodleEdge;
-
+export interface MoodleServiceOptions {
   /**
-   * Email address of the Moodle administrator created by the first install.
+   * Email address of the Moodle administrator created by the first install (change it later in Moodle).
+   *
+   * @default - `admin@` and the site's host name (a warning at synth asks for a real address)
    */
-  readonly adminEmail: string;
+  readonly adminEmail?: string;
 
   /**
    * User name of the Moodle administrator created by the first install. Its password is generated in
@@ -244,6 +237,20 @@ export interface MoodleServiceProps {
   readonly enableExecuteCommand?: boolean;
 }
 
+/**
+ * Properties of a {@link MoodleService}.
+ */
+export interface MoodleServiceProps extends MoodleServiceOptions {
+  /** Where the tasks run: the application subnets of the network. */
+  readonly network: IMoodleNetwork;
+  /** The database and the `moodledata` file system. */
+  readonly data: IMoodleData;
+  /** The Valkey/Redis cache for sessions and Moodle's application cache (MUC). */
+  readonly cache: IMoodleCache;
+  /** The public URL (Moodle's `wwwroot`, https) and the load balancer target group of the web tasks. */
+  readonly edge: IMoodleEdge;
+}
+
 /** Name of the Moodle container in every task definition. */
 const CONTAINER_NAME = 'moodle';
 
@@ -277,6 +284,8 @@ export class MoodleService extends Construct implements ec2.IConnectable {
   public readonly connections: ec2.Connections;
   /** Log group of every task (streams `web/…`, `cron/…`, `install-or-upgrade/…`). */
   public readonly logGroup: logs.LogGroup;
+  /** User name of the Moodle administrator created by the first install. */
+  public readonly adminUser: string;
   /** Generated credentials of the Moodle administrator: JSON with `username` and `password`. */
   public readonly adminSecret: secretsmanager.Secret;
   /** Autoscaling of the web service's task count. */
@@ -327,8 +336,13 @@ export class MoodleService extends Construct implements ec2.IConnectable {
     const grace = props.healthCheckGracePeriod ?? d.healthCheckGracePeriod;
     validateHealthCheckGrace(grace);
     validateSiteUrl(edge.siteUrl);
-    validateAdminEmail(props.adminEmail);
-    const adminUser = props.adminUser ?? d.adminUser;
+    validateAdminEmail(props.adminEmail ?? 'admin@example.com');
+    const adminEmail = props.adminEmail ?? Fn.join('', ['admin@', Fn.select(2, Fn.split('/', edge.siteUrl))]);
+    if (props.adminEmail === undefined) {
+      Annotations.of(this).addWarningV2('moodle-on-fargate:adminEmail',
+        'adminEmail is not set: the Moodle administrator gets admin@<site host name>. Set adminEmail to an address that receives mail.');
+    }
+    const adminUser = this.adminUser = props.adminUser ?? d.adminUser;
     validateAdminUser(adminUser);
     const siteFullName = props.siteFullName ?? d.siteFullName;
     validateSiteName('siteFullName', siteFullName);
@@ -539,7 +553,7 @@ export class MoodleService extends Construct implements ec2.IConnectable {
     const install = taskDefinition('InstallTaskDefinition', 'install-or-upgrade', { cpu, memoryMiB }, {
       environment: {
         MOODLE_ADMIN_USER: adminUser,
-        MOODLE_ADMIN_EMAIL: props.adminEmail,
+        MOODLE_ADMIN_EMAIL: adminEmail,
         MOODLE_SITE_FULLNAME: siteFullName,
         MOODLE_SITE_SHORTNAME: siteShortName,
       },

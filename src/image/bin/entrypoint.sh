@@ -62,6 +62,8 @@ require_env() {
 
 run_install_or_upgrade() {
   local state
+  # The site's monitoring alarms on this line (a metric filter on the task log).
+  trap 'log "install-or-upgrade failed (exit $?)"' ERR
   state="$("$PHP" "$BIN_DIR/db-state.php")"
   log "database state: $state"
   case "$state" in

@@ -1,0 +1,32 @@
+// Prints the context that answers the synth-time lookups of the examples (Availability Zones, CloudFront's
+// origin-facing prefix list) for a placeholder account, as `cdk.context.json` would after a real lookup.
+// Used for offline synthesis: scripts/synth-examples.sh passes it as CDK_CONTEXT_JSON.
+import { App, ContextProvider, Stack } from 'aws-cdk-lib';
+import * as cxschema from 'aws-cdk-lib/cloud-assembly-schema';
+
+export const OFFLINE_ACCOUNT = '123456789012';
+/** The ID AWS gives com.amazonaws.global.cloudfront.origin-facing in us-east-1. */
+const PREFIX_LIST_IDS: Record<string, string> = { 'us-east-1': 'pl-3b927c52', 'eu-west-1': 'pl-4fa04526' };
+
+export function offlineContext(regions: string[]): Record<string, unknown> {
+  const context: Record<string, unknown> = {};
+  for (const region of regions) {
+    context[`availability-zones:account=${OFFLINE_ACCOUNT}:region=${region}`] = ['a', 'b', 'c'].map((az) => `${region}${az}`);
+    const probe = new Stack(new App(), 'Probe', { env: { account: OFFLINE_ACCOUNT, region } });
+    const key = ContextProvider.getKey(probe, {
+      provider: cxschema.ContextProvider.CC_API_PROVIDER,
+      props: {
+        typeName: 'AWS::EC2::PrefixList',
+        propertyMatch: { PrefixListName: 'com.amazonaws.global.cloudfront.origin-facing' },
+        propertiesToReturn: ['PrefixListId'],
+        expectedMatchCount: 'exactly-one',
+      },
+    }).key;
+    context[key] = [{ PrefixListId: PREFIX_LIST_IDS[region], Identifier: PREFIX_LIST_IDS[region] }];
+  }
+  return context;
+}
+
+if (require.main === module) {
+  console.log(JSON.stringify(offlineContext(Object.keys(PREFIX_LIST_IDS))));
+}

@@ -1,0 +1,184 @@
+import { Duration, Fn } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import { Construct } from 'constructs';
+import { MoodleCache } from '../cache';
+import { MoodleData } from '../data';
+import { MoodleEdge } from '../edge';
+import { MoodleService } from '../service';
+
+/**
+ * Options of a {@link MoodleMonitoring}.
+ */
+export interface MoodleMonitoringOptions {
+  /**
+   * An email address the alarm topic sends every alarm to (the address must confirm the subscription).
+   *
+   * @default - no subscription: subscribe to `alarmTopic` yourself
+   */
+  readonly alarmEmail?: string;
+
+  /**
+   * Minutes without a completed cron run before the cron alarm goes off.
+   *
+   * @default 30
+   */
+  readonly cronStaleAfterMinutes?: number;
+}
+
+/**
+ * Properties of a {@link MoodleMonitoring}.
+ */
+export interface MoodleMonitoringProps extends MoodleMonitoringOptions {
+  /** The edge whose load balancer is watched. */
+  readonly edge: MoodleEdge;
+  /** The service whose web and cron tasks are watched. */
+  readonly service: MoodleService;
+  /** The database and file system. */
+  readonly data: MoodleData;
+  /** The cache. */
+  readonly cache: MoodleCache;
+}
+
+/**
+ * Alarms on what breaks a Moodle site, an SNS topic they notify, and a CloudWatch dashboard of the same
+ * metrics.
+ */
+export class MoodleMonitoring extends Construct {
+  /** The topic every alarm notifies. */
+  public readonly alarmTopic: sns.Topic;
+  /** The key that encrypts the topic. */
+  public readonly topicKey: kms.Key;
+  /** Every alarm, by name. */
+  public readonly alarms: Record<string, cloudwatch.Alarm> = {};
+  /** The dashboard. */
+  public readonly dashboard: cloudwatch.Dashboard;
+
+  constructor(scope: Construct, id: string, props: MoodleMonitoringProps) {
+    super(scope, id);
+    const { edge, service, data, cache } = props;
+    const cronStaleAfterMinutes = props.cronStaleAfterMinutes ?? 30;
+    if (!Number.isInteger(cronStaleAfterMinutes) || cronStaleAfterMinutes < 5 || cronStaleAfterMinutes > 1440) {
+      throw new Error(
+        `MoodleMonitoring: cronStaleAfterMinutes is ${cronStaleAfterMinutes}; give whole minutes from 5 to 1440 (Moodle's cron runs every minute).`,
+      );
+    }
+    if (props.alarmEmail !== undefined && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(props.alarmEmail)) {
+      throw new Error(`MoodleMonitoring: alarmEmail '${props.alarmEmail}' is not an email address. Give one such as moodle-ops@example.edu.`);
+    }
+
+    this.topicKey = new kms.Key(this, 'TopicKey', { enableKeyRotation: true, description: 'Moodle alarm topic' });
+    this.alarmTopic = new sns.Topic(this, 'AlarmTopic', { masterKey: this.topicKey, enforceSSL: true });
+    for (const principal of ['cloudwatch.amazonaws.com', 'events.amazonaws.com']) {
+      this.topicKey.grant(new iam.ServicePrincipal(principal), 'kms:Decrypt', 'kms:GenerateDataKey*');
+    }
+    if (props.alarmEmail) this.alarmTopic.addSubscription(new subscriptions.EmailSubscription(props.alarmEmail));
+
+    const fiveMinutes = Duration.minutes(5);
+    const targetGroup = edge.targetGroup as elbv2.ApplicationTargetGroup;
+    const metrics: Record<string, cloudwatch.IMetric> = {
+      LoadBalancer5xx: new cloudwatch.MathExpression({
+        expression: 'FILL(elb, 0) + FILL(target, 0)',
+        usingMetrics: {
+          elb: edge.loadBalancer.metrics.httpCodeElb(elbv2.HttpCodeElb.ELB_5XX_COUNT, { period: fiveMinutes }),
+          target: targetGroup.metrics.httpCodeTarget(elbv2.HttpCodeTarget.TARGET_5XX_COUNT, { period: fiveMinutes }),
+        },
+        label: '5xx responses (load balancer + Moodle)',
+        period: fiveMinutes,
+      }),
+      UnhealthyTargets: targetGroup.metrics.unhealthyHostCount({ period: Duration.minutes(1), statistic: 'Maximum' }),
+      WebCpu: service.webService.metricCpuUtilization({ period: fiveMinutes }),
+      WebMemory: service.webService.metricMemoryUtilization({ period: fiveMinutes }),
+      DatabaseCpu: databaseMetric(data, 'CPUUtilization', 'Average'),
+      DatabaseConnections: databaseMetric(data, 'DatabaseConnections', 'Maximum'),
+      EfsIoLimit: new cloudwatch.Metric({
+        namespace: 'AWS/EFS', metricName: 'PercentIOLimit', dimensionsMap: { FileSystemId: data.fileSystem.fileSystemId },
+        statistic: 'Maximum', period: fiveMinutes,
+      }),
+      CronRuns: this.logPatternMetric(service.logGroup, 'CronRuns', 'Cron run completed correctly'),
+      InstallOrUpgradeFailures: this.logPatternMetric(service.logGroup, 'InstallOrUpgradeFailures', 'install-or-upgrade failed'),
+    };
+    if (data.databaseCluster) metrics.DatabaseCapacity = databaseMetric(data, 'ServerlessDatabaseCapacity', 'Maximum');
+    if (data.databaseInstance) metrics.DatabaseFreeStorage = databaseMetric(data, 'FreeStorageSpace', 'Minimum');
+    if (cache.replicationGroup) {
+      metrics.CacheEvictions = new cloudwatch.Metric({
+        namespace: 'AWS/ElastiCache', metricName: 'Evictions',
+        dimensionsMap: { CacheClusterId: Fn.join('-', [cache.replicationGroup.ref, '001']) }, statistic: 'Sum', period: fiveMinutes,
+      });
+    }
+
+    const alarm = (name: string, description: string, threshold: number, comparison: cloudwatch.ComparisonOperator,
+      evaluationPeriods = 3, treatMissingData = cloudwatch.TreatMissingData.NOT_BREACHING) => {
+      this.alarms[name] = new cloudwatch.Alarm(this, `${name}Alarm`, {
+        metric: metrics[name], threshold, comparisonOperator: comparison, evaluationPeriods, treatMissingData,
+        alarmDescription: description,
+      });
+    };
+    const above = cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD;
+    const below = cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD;
+    alarm('LoadBalancer5xx', 'Users get 5xx errors from the load balancer or Moodle.', 10, above, 2);
+    alarm('UnhealthyTargets', 'A web task fails its health check.', 0, above, 5);
+    alarm('WebCpu', 'Web tasks run hot: autoscaling is at its maximum or too slow.', 85, above);
+    alarm('WebMemory', 'Web tasks are short of memory.', 85, above);
+    alarm('DatabaseCpu', 'The database is CPU-bound.', 80, above);
+    alarm('DatabaseConnections', 'Many database connections: check for stuck PHP workers.', 300, above);
+    alarm('EfsIoLimit', 'moodledata is at its I/O limit.', 90, above);
+    alarm('CronRuns', `Moodle's cron has not completed a run for ${cronStaleAfterMinutes} minutes.`, 1, below,
+      cronStaleAfterMinutes / 5, cloudwatch.TreatMissingData.BREACHING);
+    alarm('InstallOrUpgradeFailures', 'The install/upgrade task failed: see its log stream install-or-upgrade/….', 0, above, 1);
+    if (metrics.DatabaseCapacity) alarm('DatabaseCapacity', 'Aurora runs at its maximum capacity.', 0.9 * 8, above);
+    if (metrics.DatabaseFreeStorage) alarm('DatabaseFreeStorage', 'The database has under 2 GiB free.', 2 * 1024 ** 3, below);
+    if (metrics.CacheEvictions) alarm('CacheEvictions', 'The cache evicts keys: sessions may be lost.', 0, above, 1);
+
+    const topicAction = new actions.SnsAction(this.alarmTopic);
+    for (const each of [...Object.values(this.alarms), ...cache.memoryAlarms]) {
+      each.addAlarmAction(topicAction);
+      each.addOkAction(topicAction);
+    }
+
+    new events.Rule(this, 'SpotInterruptions', {
+      description: 'A Moodle web task was stopped by a Fargate Spot interruption',
+      eventPattern: {
+        source: ['aws.ecs'],
+        detailType: ['ECS Task State Change'],
+        detail: { clusterArn: [service.cluster.clusterArn], stopCode: ['SpotInterruption'] },
+      },
+      targets: [new targets.SnsTopic(this.alarmTopic)],
+    });
+
+    this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
+      widgets: [
+        Object.entries(metrics).map(([name, metric]) => new cloudwatch.GraphWidget({ title: name, left: [metric], width: 8 })),
+        [new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms: Object.values(this.alarms), width: 24 })],
+      ],
+    });
+  }
+
+  /** Count of log lines with a phrase, per five minutes (0 when none). */
+  private logPatternMetric(logGroup: logs.ILogGroup, name: string, phrase: string): cloudwatch.Metric {
+    const filter = new logs.MetricFilter(this, `${name}Filter`, {
+      logGroup,
+      filterPattern: logs.FilterPattern.literal(`"${phrase}"`),
+      metricNamespace: 'Moodle',
+      metricName: name,
+      metricValue: '1',
+      defaultValue: 0,
+    });
+    return filter.metric({ statistic: 'Sum', period: Duration.minutes(5) });
+  }
+}
+
+function databaseMetric(data: MoodleData, metricName: string, statistic: string): cloudwatch.IMetric {
+  const period = Duration.minutes(5);
+  if (data.databaseCluster) return data.databaseCluster.metric(metricName, { statistic, period });
+  if (data.databaseInstance) return data.databaseInstance.metric(metricName, { statistic, period });
+  throw new Error('MoodleMonitoring: the data tier has neither a database instance nor a cluster to watch.');
+}

@@ -1,0 +1,171 @@
+import { CfnOutput } from 'aws-cdk-lib';
+import { Construct } from 'constructs';
+import { MoodleCache, MoodleCacheOptions } from './cache';
+import { MoodleData, MoodleDataOptions } from './data';
+import { MoodleEdge, MoodleEdgeOptions } from './edge';
+import { MoodleMonitoring, MoodleMonitoringOptions } from './monitoring';
+import { MoodleNetwork, MoodleNetworkProps } from './network';
+import { MoodlePipeline, MoodlePipelineOptions } from './pipeline';
+import { MoodlePreset, presetValues, withPreset } from './presets';
+import { MoodleService, MoodleServiceOptions } from './service';
+
+/**
+ * Properties of a {@link MoodleOnFargate}. Every part's options pass through; the preset fills in what is
+ * not given.
+ */
+export interface MoodleOnFargateProps {
+  /**
+   * Defaults for the whole site: sizes, Spot share, NAT layout, high availability, retention, deletion
+   * protection and alarms. Any option given below wins over the preset.
+   *
+   * @default MoodlePreset.PRODUCTION
+   */
+  readonly preset?: MoodlePreset;
+
+  /**
+   * The network: a new VPC (options) or an existing one (`vpc`).
+   *
+   * @default - the preset's network
+   */
+  readonly network?: MoodleNetworkProps;
+
+  /**
+   * The database, moodledata on EFS and backups; an existing database through `existingInstance` or
+   * `existingCluster` with `existingSecret`.
+   *
+   * @default - the preset's data tier
+   */
+  readonly data?: MoodleDataOptions;
+
+  /**
+   * The Valkey/Redis cache.
+   *
+   * @default - the preset's cache
+   */
+  readonly cache?: MoodleCacheOptions;
+
+  /**
+   * The load balancer, CloudFront, WAF, domain and certificates.
+   *
+   * @default - the preset's edge, on the CloudFront domain
+   */
+  readonly edge?: MoodleEdgeOptions;
+
+  /**
+   * The ECS cluster, web and cron services, install/upgrade task and image.
+   *
+   * @default - the preset's service
+   */
+  readonly service?: MoodleServiceOptions;
+
+  /**
+   * Whether to add a MoodlePipeline that builds and rolls out the image from a source repository.
+   *
+   * @default false
+   */
+  readonly pipeline?: boolean;
+
+  /**
+   * Options of the pipeline, when `pipeline` is true.
+   *
+   * @default - the pipeline's defaults (a CodeCommit repository seeded with the image source)
+   */
+  readonly pipelineOptions?: MoodlePipelineOptions;
+
+  /**
+   * Whether to create alarms, their SNS topic and a dashboard.
+   *
+   * @default - true with PRODUCTION, false with DEVELOPMENT
+   */
+  readonly monitoring?: boolean;
+
+  /**
+   * Options of the monitoring (for example an email address for the alarms).
+   *
+   * @default - no email subscription
+   */
+  readonly monitoringOptions?: MoodleMonitoringOptions;
+}
+
+/**
+ * A whole Moodle site on AWS Fargate in a few lines: network, database and moodledata, cache, service,
+ * edge, and optionally a pipeline and monitoring. It only composes the parts, which are exposed.
+ */
+export class MoodleOnFargate extends Construct {
+  /** The preset the site was built with. */
+  public readonly preset: MoodlePreset;
+  /** The network. */
+  public readonly network: MoodleNetwork;
+  /** The database, moodledata and backups. */
+  public readonly data: MoodleData;
+  /** The cache. */
+  public readonly cache: MoodleCache;
+  /** The load balancer, CloudFront and WAF. */
+  public readonly edge: MoodleEdge;
+  /** The cluster, services and install/upgrade task. */
+  public readonly service: MoodleService;
+  /** The pipeline, when asked for. */
+  public readonly pipeline?: MoodlePipeline;
+  /** Alarms and dashboard, when on. */
+  public readonly monitoring?: MoodleMonitoring;
+  /** The public URL of the site. */
+  public readonly siteUrl: string;
+
+  constructor(scope: Construct, id: string, props: MoodleOnFargateProps = {}) {
+    super(scope, id);
+    this.preset = props.preset ?? MoodlePreset.PRODUCTION;
+    const preset = presetValues(this.preset);
+    const wantsPipeline = props.pipeline ?? false;
+    if (!wantsPipeline && props.pipelineOptions !== undefined) {
+      throw new Error('MoodleOnFargate: pipelineOptions is given but pipeline is not true. Set pipeline: true, or remove pipelineOptions.');
+    }
+    if (wantsPipeline && props.service?.image !== undefined) {
+      throw new Error(
+        'MoodleOnFargate: pipeline: true builds the image from the pipeline\'s source, but service.image supplies one. ' +
+        'Remove service.image (put your changes in the pipeline\'s Dockerfile), or remove pipeline.',
+      );
+    }
+    const wantsMonitoring = props.monitoring ?? preset.monitoring;
+    if (!wantsMonitoring && props.monitoringOptions !== undefined) {
+      throw new Error('MoodleOnFargate: monitoringOptions is given but monitoring is off. Set monitoring: true, or remove monitoringOptions.');
+    }
+
+    const networkProps = props.network?.vpc ? props.network : withPreset(preset.network, props.network);
+    this.network = new MoodleNetwork(this, 'Network', networkProps);
+    const network = this.network;
+    this.data = new MoodleData(this, 'Data', { ...withPreset(preset.data, props.data), network });
+    this.cache = new MoodleCache(this, 'Cache', { ...withPreset(preset.cache, props.cache), network });
+    this.edge = new MoodleEdge(this, 'Edge', { ...withPreset(preset.edge, props.edge), network });
+    this.service = new MoodleService(this, 'Service', {
+      ...withPreset(preset.service, props.service),
+      pipelineManagedImage: wantsPipeline || props.service?.pipelineManagedImage,
+      network,
+      data: this.data,
+      cache: this.cache,
+      edge: this.edge,
+    });
+    this.siteUrl = this.edge.siteUrl;
+
+    if (wantsPipeline) {
+      this.pipeline = new MoodlePipeline(this, 'Pipeline', { ...props.pipelineOptions, target: this.service.deployTarget! });
+    }
+    if (wantsMonitoring) {
+      this.monitoring = new MoodleMonitoring(this, 'Monitoring', {
+        ...props.monitoringOptions,
+        edge: this.edge,
+        service: this.service,
+        data: this.data,
+        cache: this.cache,
+      });
+    }
+
+    new CfnOutput(this, 'AdminUserName', { value: this.service.adminUser, description: 'Moodle administrator user name' });
+    new CfnOutput(this, 'AdminSecretArn', {
+      value: this.service.adminSecret.secretArn,
+      description: 'Secrets Manager secret with the administrator password (aws secretsmanager get-secret-value --secret-id …)',
+    });
+    new CfnOutput(this, 'ClusterName', { value: this.service.cluster.clusterName });
+    new CfnOutput(this, 'WebServiceName', { value: this.service.webService.serviceName });
+    new CfnOutput(this, 'CronServiceName', { value: this.service.cronService.serviceName });
+  }
+}

@@ -1,0 +1,89 @@
+import { Duration, RemovalPolicy, Size } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { MoodleCacheOptions } from './cache';
+import { DatabaseEngine, MoodleDataOptions } from './data';
+import { MoodleEdgeOptions } from './edge';
+import { MoodleNetworkProps, NatLayout } from './network';
+import { MoodleServiceOptions } from './service';
+
+/**
+ * A set of defaults for a whole site. Any prop given explicitly wins over the preset.
+ */
+export enum MoodlePreset {
+  /**
+   * A test or development site, cheapest that still runs the real architecture: one NAT gateway, Aurora
+   * Serverless v2 that pauses when idle, one small cache node, one small web task, no WAF, no alarms, data
+   * destroyed with the stack, logs kept a week.
+   */
+  DEVELOPMENT = 'DEVELOPMENT',
+  /**
+   * A production site that survives the loss of an Availability Zone: a NAT gateway per AZ, a Multi-AZ
+   * database, a cache with a replica in the other AZ, web tasks in both AZs (one on demand, the rest on
+   * Fargate Spot), WAF, alarms, deletion protection, data retained.
+   */
+  PRODUCTION = 'PRODUCTION',
+}
+
+/** What a preset sets, part by part. */
+export interface PresetValues {
+  readonly network: MoodleNetworkProps;
+  readonly data: MoodleDataOptions;
+  readonly cache: MoodleCacheOptions;
+  readonly edge: MoodleEdgeOptions;
+  readonly service: MoodleServiceOptions;
+  readonly monitoring: boolean;
+}
+
+const development: PresetValues = {
+  network: { natLayout: NatLayout.SINGLE, flowLogRetention: logs.RetentionDays.ONE_WEEK },
+  data: {
+    engine: DatabaseEngine.AURORA_MYSQL_SERVERLESS_V2,
+    minCapacity: 0,
+    maxCapacity: 2,
+    reader: false,
+    backupRetention: Duration.days(1),
+    backupPlanRetention: Duration.days(7),
+    removalPolicy: RemovalPolicy.DESTROY,
+    deletionProtection: false,
+    logRetention: logs.RetentionDays.ONE_WEEK,
+  },
+  cache: { nodeType: 'cache.t4g.micro', replicas: 0 },
+  edge: { enableWaf: false, deletionProtection: false, accessLogRetention: Duration.days(7) },
+  service: {
+    cpu: 512,
+    memory: Size.gibibytes(1),
+    cronCpu: 256,
+    cronMemory: Size.mebibytes(512),
+    minCapacity: 1,
+    maxCapacity: 2,
+    logRetention: logs.RetentionDays.ONE_WEEK,
+  },
+  monitoring: false,
+};
+
+const production: PresetValues = {
+  network: { natLayout: NatLayout.ONE_PER_AZ },
+  data: {
+    engine: DatabaseEngine.MYSQL,
+    instanceType: ec2.InstanceType.of(ec2.InstanceClass.T4G, ec2.InstanceSize.SMALL),
+    multiAz: true,
+    removalPolicy: RemovalPolicy.SNAPSHOT,
+    deletionProtection: true,
+  },
+  cache: { nodeType: 'cache.t4g.micro', replicas: 1 },
+  edge: { enableWaf: true, deletionProtection: true },
+  service: { cronCpu: 256, cronMemory: Size.gibibytes(1), minCapacity: 2, maxCapacity: 10 },
+  monitoring: true,
+};
+
+/** The values of a preset. */
+export function presetValues(preset: MoodlePreset): PresetValues {
+  return preset === MoodlePreset.DEVELOPMENT ? development : production;
+}
+
+/** The preset's values overlaid with every prop the user gave (an explicit prop wins, even `false` or 0). */
+export function withPreset<T extends object>(presetPart: T, given: T | undefined): T {
+  const explicit = Object.fromEntries(Object.entries(given ?? {}).filter(([, value]) => value !== undefined));
+  return { ...presetPart, ...explicit } as T;
+}
