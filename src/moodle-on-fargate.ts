@@ -1,12 +1,13 @@
-import { CfnOutput } from 'aws-cdk-lib';
+import { CfnOutput, RemovalPolicy } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { MoodleCache, MoodleCacheOptions } from './cache';
 import { MoodleData, MoodleDataOptions } from './data';
+import { CREATED_DATABASE_PROPS } from './data/moodle-data';
 import { MoodleEdge, MoodleEdgeOptions } from './edge';
 import { MoodleMonitoring, MoodleMonitoringOptions } from './monitoring';
 import { MoodleNetwork, MoodleNetworkProps } from './network';
 import { MoodlePipeline, MoodlePipelineOptions } from './pipeline';
-import { MoodlePreset, presetValues, withPreset } from './presets';
+import { MoodlePreset, presetValues, withoutProps, withPreset } from './presets';
 import { MoodleService, MoodleServiceOptions } from './service';
 
 /**
@@ -130,10 +131,19 @@ export class MoodleOnFargate extends Construct {
       throw new Error('MoodleOnFargate: monitoringOptions is given but monitoring is off. Set monitoring: true, or remove monitoringOptions.');
     }
 
+    if (preset.data.removalPolicy === RemovalPolicy.DESTROY && props.data?.deletionProtection === true && props.data.removalPolicy === undefined) {
+      throw new Error(
+        `MoodleOnFargate: preset ${this.preset} destroys the data with the stack (data.removalPolicy DESTROY), but data.deletionProtection is true. ` +
+        'Set data.removalPolicy to RemovalPolicy.SNAPSHOT or RETAIN as well to keep the data, or remove data.deletionProtection.',
+      );
+    }
     const networkProps = props.network?.vpc ? props.network : withPreset(preset.network, props.network);
     this.network = new MoodleNetwork(this, 'Network', networkProps);
     const network = this.network;
-    this.data = new MoodleData(this, 'Data', { ...withPreset(preset.data, props.data), network });
+    // With an existing database, the preset's choices for a database it would create do not apply.
+    const existingDatabase = props.data?.existingInstance ?? props.data?.existingCluster;
+    const dataPreset = existingDatabase ? withoutProps(preset.data, CREATED_DATABASE_PROPS) : preset.data;
+    this.data = new MoodleData(this, 'Data', { ...withPreset(dataPreset, props.data), network });
     this.cache = new MoodleCache(this, 'Cache', { ...withPreset(preset.cache, props.cache), network });
     this.edge = new MoodleEdge(this, 'Edge', { ...withPreset(preset.edge, props.edge), network });
     this.service = new MoodleService(this, 'Service', {

@@ -87,3 +87,8 @@ export function withPreset<T extends object>(presetPart: T, given: T | undefined
   const explicit = Object.fromEntries(Object.entries(given ?? {}).filter(([, value]) => value !== undefined));
   return { ...presetPart, ...explicit } as T;
 }
+
+/** A copy of a preset part without some of its props. */
+export function withoutProps<T extends object>(presetPart: T, names: ReadonlyArray<string>): T {
+  return Object.fromEntries(Object.entries(presetPart).filter(([name]) => !names.includes(name))) as T;
+}

@@ -225,7 +225,7 @@ export interface MoodleDataProps extends MoodleDataOptions {
 }
 
 /** Props that only shape a database MoodleData creates. */
-const CREATED_DATABASE_PROPS = [
+export const CREATED_DATABASE_PROPS = [
   'engine', 'mysqlVersion', 'auroraMysqlVersion', 'instanceType', 'multiAz', 'allocatedStorage',
   'maxAllocatedStorage', 'minCapacity', 'maxCapacity', 'autoPauseAfter', 'reader', 'backupRetention',
   'deletionProtection', 'secretRotation', 'logRetention',

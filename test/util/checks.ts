@@ -3,6 +3,7 @@ import * as path from 'path';
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { nagFindings } from '../../examples/nag-check';
+import { OFFLINE_ACCOUNT, offlineContext } from '../../scripts/offline-context';
 
 /** Where the tests leave every template they checked, for `npx projen cfn-lint`. */
 export const TEMPLATE_DIR = path.join(__dirname, '..', '.templates');
@@ -28,11 +29,9 @@ function writeTemplateForCfnLint(name: string, template: Template): void {
   fs.writeFileSync(path.join(TEMPLATE_DIR, `${name}.json`), JSON.stringify(template.toJSON(), undefined, 1));
 }
 
-/** A stack in a fixed account and region, so Availability Zones and lookups are deterministic. */
+/** A stack in a fixed account and region whose context answers the lookups (AZs, CloudFront prefix list). */
 export function testStack(region = 'eu-west-1'): Stack {
-  const account = '123456789012';
-  const app = new App({
-    context: { [`availability-zones:account=${account}:region=${region}`]: ['a', 'b', 'c'].map((az) => `${region}${az}`) },
-  });
+  const account = OFFLINE_ACCOUNT;
+  const app = new App({ context: offlineContext([region]) });
   return new Stack(app, 'Test', { env: { account, region } });
 }
