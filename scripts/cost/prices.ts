@@ -8,4 +8,8 @@ export const usEast1Prices = {
   natGatewayHour: 0.045,
   publicIpv4Hour: 0.005,
   interfaceEndpointAzHour: 0.01,
+  applicationLoadBalancerHour: 0.0225,
+  wafWebAclMonth: 5,
+  wafRuleMonth: 1,
+  dashboardMonth: 3,
 } as const;

@@ -17,8 +17,9 @@ function resourcesOfType(template: CfnTemplate, type: string) {
 }
 
 /**
- * The costs a template incurs every month whether or not anyone uses the site (hourly charges),
- * at us-east-1 list prices. Usage (data processed, requests, storage) is not included.
+ * The network and edge costs a template incurs every month whether or not anyone uses the site
+ * (hourly and monthly charges), at us-east-1 list prices. Usage (data processed, requests, storage) is
+ * not included. {@link siteCostLines} adds the data and service tiers.
  */
 export function fixedMonthlyCost(template: CfnTemplate): CostLine[] {
   const lines: CostLine[] = [];
@@ -34,6 +35,18 @@ export function fixedMonthlyCost(template: CfnTemplate): CostLine[] {
     count: endpointAzs,
     monthlyUsd: endpointAzs * usEast1Prices.interfaceEndpointAzHour * HOURS_PER_MONTH,
   });
+  const loadBalancers = resourcesOfType(template, 'AWS::ElasticLoadBalancingV2::LoadBalancer').length;
+  lines.push({
+    item: 'Application Load Balancer (hours; LCUs are usage)',
+    count: loadBalancers,
+    monthlyUsd: loadBalancers * usEast1Prices.applicationLoadBalancerHour * HOURS_PER_MONTH,
+  });
+  const webAcls = resourcesOfType(template, 'AWS::WAFv2::WebACL');
+  lines.push({ item: 'WAF web ACL', count: webAcls.length, monthlyUsd: webAcls.length * usEast1Prices.wafWebAclMonth });
+  const rules = webAcls.reduce((sum, acl) => sum + (acl.Properties?.Rules?.length ?? 0), 0);
+  lines.push({ item: 'WAF rule or managed rule group (requests are usage)', count: rules, monthlyUsd: rules * usEast1Prices.wafRuleMonth });
+  const dashboards = resourcesOfType(template, 'AWS::CloudWatch::Dashboard').length;
+  lines.push({ item: 'CloudWatch dashboard', count: dashboards, monthlyUsd: dashboards * usEast1Prices.dashboardMonth });
   return lines.filter((line) => line.count > 0);
 }
 
