@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs AWS cfn-lint over every template the tests (test/.templates) and the examples (cdk.out/examples) wrote
-# and the integ snapshots (integ/) hold, less integ-tests-alpha's own assertion stacks (DeployAssert).
+# and the integ snapshots (integ/) hold, less the integ assertion stacks (integ-tests-alpha's own resources).
 # Fails on any cfn-lint error; warnings are printed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,7 +11,7 @@ if ! command -v cfn-lint >/dev/null; then
 fi
 
 mapfile -t templates < <(find test/.templates cdk.out/examples integ -name '*.json' \
-  \( -path 'test/.templates/*' -o -name '*.template.json' \) -not -name '*DeployAssert*' 2>/dev/null | sort)
+  \( -path 'test/.templates/*' -o -name '*.template.json' \) -not -name '*Assertions.template.json' 2>/dev/null | sort)
 if [ "${#templates[@]}" -eq 0 ]; then
   echo "cfn-lint: no template found; run the tests and examples:synth first" >&2
   exit 1

@@ -58,11 +58,12 @@ export class ImageBuild extends Construct {
 
     this.source = new s3assets.Asset(this, 'Source', { path: IMAGE_SOURCE_DIR });
 
-    const buildSpec = imageBuildSpec(props.dockerHubSecret !== undefined);
+    const buildSpecObject = imageBuildSpec(props.dockerHubSecret !== undefined);
+    const buildSpec = codebuild.BuildSpec.fromObject(buildSpecObject);
     const arch = props.arm64 ? 'arm64' : 'x86_64';
     const contentHash = crypto.createHash('sha256')
       .update(this.source.assetHash)
-      .update(JSON.stringify(buildSpec.toBuildSpec()))
+      .update(JSON.stringify(buildSpecObject))
       .digest('hex');
     this.imageTag = props.fixedTag ?? `${props.moodleVersion}-${arch}-${contentHash}`;
 
@@ -149,7 +150,7 @@ export class ImageBuild extends Construct {
   }
 }
 
-function imageBuildSpec(dockerHubLogin: boolean): codebuild.BuildSpec {
+function imageBuildSpec(dockerHubLogin: boolean): Record<string, unknown> {
   const preBuild = [
     'REGISTRY="${REPOSITORY_URI%%/*}"',
     'aws ecr get-login-password | docker login --username AWS --password-stdin "$REGISTRY"',
@@ -160,7 +161,7 @@ function imageBuildSpec(dockerHubLogin: boolean): codebuild.BuildSpec {
     // Authenticated pulls of the base images, instead of Docker Hub's anonymous rate limit.
     preBuild.push('echo "$DOCKERHUB_PASSWORD" | docker login --username "$DOCKERHUB_USERNAME" --password-stdin');
   }
-  return codebuild.BuildSpec.fromObject({
+  return {
     version: '0.2',
     env: { shell: 'bash' },
     phases: {
@@ -172,5 +173,5 @@ function imageBuildSpec(dockerHubLogin: boolean): codebuild.BuildSpec {
         ],
       },
     },
-  });
+  };
 }

@@ -99,3 +99,14 @@ describe('MoodlePipeline bound to a real MoodleService', () => {
     expect(deployActions).toHaveLength(2);
   });
 });
+
+describe('the built image tag', () => {
+  test('is the same in two synths of the same app (so a redeploy does not rebuild)', () => {
+    const tagOf = () => {
+      const stack = testStack();
+      return new MoodleService(stack, 'Service', tiers(stack).props).imageTag;
+    };
+    expect(tagOf()).toMatch(/^v5\.1\.6-x86_64-[0-9a-f]{64}$/);
+    expect(tagOf()).toBe(tagOf());
+  });
+});

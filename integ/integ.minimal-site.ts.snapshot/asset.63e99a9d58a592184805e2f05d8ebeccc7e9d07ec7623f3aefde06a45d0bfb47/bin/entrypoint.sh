@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# Container entrypoint: writes config.php from the environment, then runs the role in MOODLE_ROLE:
+#   web                 Apache + PHP in the foreground (default)
+#   cron                admin/cli/cron.php --keep-alive in a loop (one small service, not in web tasks)
+#   install-or-upgrade  one-off task: install on an empty database, else upgrade; then MUC -> Redis
+#   config              only write config.php (used by tests and for debugging)
+set -Eeuo pipefail
+
+BIN_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+export MOODLE_DIR="${MOODLE_DIR:-/var/www/html}"
+export MOODLE_RUNTIME_DIR="${MOODLE_RUNTIME_DIR:-/run/moodle}"
+export MOODLE_CONFIG_PATH="${MOODLE_CONFIG_PATH:-$MOODLE_DIR/config.php}"
+export MOODLE_LOCALCACHEDIR="${MOODLE_LOCALCACHEDIR:-/var/cache/moodle-local}"
+PHP="${PHP_BIN:-php}"
+ROLE="${MOODLE_ROLE:-web}"
+
+log() { echo "entrypoint: $*" >&2; }
+
+# Moodle's mysqli driver has no CA option: TLS verification uses PHP's openssl.cafile, which only php.ini
+# can set. An extra ini directory (leading ':' keeps the default scan dir) carries it to CLI and Apache.
+mkdir -p "$MOODLE_RUNTIME_DIR/php.d" "$MOODLE_LOCALCACHEDIR"
+if [[ -n "${MOODLE_DB_CA_FILE:-}" ]]; then
+  printf 'openssl.cafile = "%s"\n' "$MOODLE_DB_CA_FILE" > "$MOODLE_RUNTIME_DIR/php.d/90-db-ca.ini"
+fi
+export PHP_INI_SCAN_DIR="${PHP_INI_SCAN_DIR:-}:$MOODLE_RUNTIME_DIR/php.d"
+
+"$PHP" "$BIN_DIR/generate-config.php"
+
+admin_cli() { "$PHP" "$MOODLE_DIR/admin/cli/$1" "${@:2}"; }
+if [[ -d "$MOODLE_DIR/public/admin/cli" ]]; then
+  admin_cli() { "$PHP" "$MOODLE_DIR/public/admin/cli/$1" "${@:2}"; }
+fi
+
+run_web() {
+  # apache2-foreground (php:apache images) sources /etc/apache2/envvars and execs apache2 -DFOREGROUND.
+  exec apache2-foreground
+}
+
+run_cron() {
+  local keepalive="${MOODLE_CRON_KEEPALIVE:-600}" child=0 stopping=0
+  # ECS sends the image STOPSIGNAL (SIGWINCH) or SIGTERM: pass SIGTERM on; Moodle's cron finishes the task it runs.
+  trap 'stopping=1; [[ $child -gt 0 ]] && kill -TERM "$child" 2>/dev/null || true' TERM INT WINCH
+  while [[ $stopping -eq 0 ]]; do
+    admin_cli cron.php --keep-alive="$keepalive" &
+    child=$!
+    wait "$child" || log "cron.php exited with $? (restarting unless stopping)"
+    wait "$child" 2>/dev/null || true
+    child=0
+    [[ $stopping -eq 0 ]] && sleep 5
+  done
+}
+
+require_env() {
+  local name
+  for name in "$@"; do
+    if [[ -z "${!name:-}" ]]; then
+      log "missing required environment variable $name for role $ROLE"
+      exit 2
+    fi
+  done
+}
+
+run_install_or_upgrade() {
+  local state
+  # The site's monitoring alarms on this line (a metric filter on the task log).
+  trap 'log "install-or-upgrade failed (exit $?)"' ERR
+  state="$("$PHP" "$BIN_DIR/db-state.php")"
+  log "database state: $state"
+  case "$state" in
+    empty)
+      require_env MOODLE_ADMIN_USER MOODLE_ADMIN_PASSWORD MOODLE_ADMIN_EMAIL
+      admin_cli install_database.php --agree-license \
+        --adminuser="$MOODLE_ADMIN_USER" --adminpass="$MOODLE_ADMIN_PASSWORD" \
+        --adminemail="$MOODLE_ADMIN_EMAIL" \
+        --fullname="${MOODLE_SITE_FULLNAME:-Moodle}" --shortname="${MOODLE_SITE_SHORTNAME:-moodle}"
+      ;;
+    needs-upgrade)
+      admin_cli maintenance.php --enable
+      # Leave maintenance on if the upgrade fails: a half-upgraded site must not serve users.
+      admin_cli upgrade.php --non-interactive
+      admin_cli maintenance.php --disable
+      ;;
+    ready) ;;
+    *) log "unexpected database state '$state'"; exit 1 ;;
+  esac
+  "$PHP" "$BIN_DIR/configure-cache.php"
+  log "install-or-upgrade finished"
+}
+
+case "$ROLE" in
+  web) run_web ;;
+  cron) run_cron ;;
+  install-or-upgrade) run_install_or_upgrade ;;
+  config) log "config written to $MOODLE_CONFIG_PATH" ;;
+  *) log "unknown MOODLE_ROLE '$ROLE' (expected web, cron, install-or-upgrade or config)"; exit 64 ;;
+esac

@@ -1,0 +1,167 @@
+<?php
+// Writes Moodle's config.php from environment variables (see src/image/README.md for the contract).
+// Every value is written with var_export(), so quotes, backslashes or '$' in secrets cannot break the file.
+// On any error: message on stderr, exit code 2, and no config.php is written or replaced.
+
+declare(strict_types=1);
+
+function fail(string $message): never {
+    fwrite(STDERR, "generate-config: $message\n");
+    exit(2);
+}
+
+function env(string $name, ?string $default = null): ?string {
+    $value = getenv($name);
+    return ($value === false || $value === '') ? $default : $value;
+}
+
+function env_bool(string $name, bool $default): bool {
+    $value = env($name);
+    if ($value === null) {
+        return $default;
+    }
+    $parsed = filter_var($value, FILTER_VALIDATE_BOOLEAN, FILTER_NULL_ON_FAILURE);
+    if ($parsed === null) {
+        fail("$name must be true or false, got '$value'");
+    }
+    return $parsed;
+}
+
+function env_int(string $name, int $default): int {
+    $value = env($name);
+    if ($value === null) {
+        return $default;
+    }
+    if (!preg_match('/^\d+$/', $value)) {
+        fail("$name must be a non-negative integer, got '$value'");
+    }
+    return (int) $value;
+}
+
+$required = ['MOODLE_WWWROOT', 'MOODLE_DB_HOST', 'MOODLE_DB_NAME', 'MOODLE_DB_USER', 'MOODLE_DB_PASSWORD'];
+$missing = array_values(array_filter($required, fn ($name) => env($name) === null));
+if ($missing) {
+    fail('missing required environment variable(s): ' . implode(', ', $missing));
+}
+
+$wwwroot = rtrim(env('MOODLE_WWWROOT'), '/');
+// sslproxy = true makes Moodle refuse a non-https wwwroot, so catch it here with a clear message.
+if (!preg_match('#^https://[^/\s]+#i', $wwwroot)) {
+    fail("MOODLE_WWWROOT must start with https:// (TLS ends at CloudFront/ALB), got '$wwwroot'");
+}
+
+$dbtype = env('MOODLE_DB_TYPE', 'mysqli');
+if (!in_array($dbtype, ['mysqli', 'mariadb', 'auroramysql'], true)) {
+    fail("MOODLE_DB_TYPE must be one of mysqli, mariadb, auroramysql, got '$dbtype'");
+}
+
+$moodledir = rtrim(env('MOODLE_DIR', '/var/www/html'), '/');
+// Moodle 5.1+ keeps its code under public/ and config.php beside it; 5.0 and older have lib/ at the top.
+$setup = null;
+foreach (["$moodledir/public/lib/setup.php", "$moodledir/lib/setup.php"] as $candidate) {
+    if (is_file($candidate)) {
+        $setup = $candidate;
+        break;
+    }
+}
+if ($setup === null) {
+    fail("MOODLE_DIR '$moodledir' holds neither public/lib/setup.php nor lib/setup.php");
+}
+$configpath = env('MOODLE_CONFIG_PATH', "$moodledir/config.php");
+
+// mysqli driver: dboptions['ssl'] sets MYSQLI_CLIENT_SSL, and 'verify-full' adds MYSQLI_CLIENT_SSL_VERIFY_SERVER_CERT.
+// The driver takes no CA path: the CA comes from PHP's openssl.cafile (the entrypoint points it at MOODLE_DB_CA_FILE).
+$dboptions = [
+    'dbpersist' => false,
+    'dbport' => env_int('MOODLE_DB_PORT', 3306),
+    'dbsocket' => '',
+    'dbcollation' => env('MOODLE_DB_COLLATION', 'utf8mb4_unicode_ci'),
+    'connecttimeout' => env_int('MOODLE_DB_CONNECT_TIMEOUT', 10),
+];
+if (env_bool('MOODLE_DB_TLS', true)) {
+    $dboptions['ssl'] = 'verify-full';
+}
+
+$cfg = [
+    'dbtype' => $dbtype,
+    'dblibrary' => 'native',
+    'dbhost' => env('MOODLE_DB_HOST'),
+    'dbname' => env('MOODLE_DB_NAME'),
+    'dbuser' => env('MOODLE_DB_USER'),
+    'dbpass' => env('MOODLE_DB_PASSWORD'),
+    'prefix' => env('MOODLE_DB_PREFIX', 'mdl_'),
+    'dboptions' => $dboptions,
+    'wwwroot' => $wwwroot,
+    'sslproxy' => true,
+    'dataroot' => env('MOODLE_DATAROOT', '/mnt/moodledata'),
+    'localcachedir' => env('MOODLE_LOCALCACHEDIR', '/var/cache/moodle-local'),
+    'admin' => 'admin',
+    // Every task runs as uid/gid 33 and the EFS access point enforces that owner, so no world bits are needed.
+    'directorypermissions' => 02770,
+    'preventexecpath' => true,
+    'disableupdateautodeploy' => true,
+    'routerconfigured' => env_bool('MOODLE_ROUTER_CONFIGURED', true),
+    'debug' => 0,
+    'debugdisplay' => 0,
+];
+
+$redishost = env('MOODLE_REDIS_HOST');
+if ($redishost !== null) {
+    if (str_contains($redishost, '://') || str_contains($redishost, ':')) {
+        fail("MOODLE_REDIS_HOST must be a plain host name (use MOODLE_REDIS_PORT and MOODLE_REDIS_TLS), got '$redishost'");
+    }
+    $prefix = env('MOODLE_REDIS_PREFIX', 'mdl_');
+    $cfg += [
+        'session_handler_class' => '\core\session\redis',
+        'session_redis_host' => $redishost,
+        'session_redis_port' => env_int('MOODLE_REDIS_PORT', 6379),
+        'session_redis_prefix' => $prefix . 'sess_',
+        'session_redis_acquire_lock_timeout' => env_int('MOODLE_REDIS_LOCK_TIMEOUT', 120),
+        'session_redis_lock_expire' => env_int('MOODLE_REDIS_LOCK_EXPIRE', 600),
+        // config-dist.php says session_redis_maxretries; lib/classes/session/redis.php reads this name.
+        'session_redis_max_retries' => env_int('MOODLE_REDIS_MAX_RETRIES', 3),
+        'session_redis_serializer_use_igbinary' => true,
+    ];
+    $auth = env('MOODLE_REDIS_AUTH');
+    if ($auth !== null) {
+        $cfg['session_redis_auth'] = $auth;
+    }
+    if (env_bool('MOODLE_REDIS_TLS', true)) {
+        $cfg['session_redis_encrypt'] = [
+            'cafile' => env('MOODLE_REDIS_CA_FILE', '/etc/ssl/certs/ca-certificates.crt'),
+            'verify_peer' => true,
+            'verify_peer_name' => true,
+        ];
+    }
+} else {
+    // Without Redis, sessions go to the database: shared by every task, unlike file sessions.
+    $cfg['session_handler_class'] = '\core\session\database';
+}
+
+$lines = [
+    '<?php',
+    '// Generated at container start by generate-config.php. Do not edit: changes are lost at the next start.',
+    'unset($CFG);',
+    'global $CFG;',
+    '$CFG = new stdClass();',
+];
+foreach ($cfg as $key => $value) {
+    $exported = $key === 'directorypermissions' ? sprintf('0%o', $value) : var_export($value, true);
+    $lines[] = sprintf('$CFG->%s = %s;', $key, $exported);
+}
+$lines[] = 'require_once(' . var_export($setup, true) . ');';
+$content = implode("\n", $lines) . "\n";
+
+$dir = dirname($configpath);
+if (!is_dir($dir) && !@mkdir($dir, 0750, true)) {
+    fail("cannot create directory '$dir' for MOODLE_CONFIG_PATH");
+}
+$tmp = @tempnam($dir, '.config.php.');
+if ($tmp === false || file_put_contents($tmp, $content) !== strlen($content) || !chmod($tmp, 0640)
+        || !rename($tmp, $configpath)) {
+    if ($tmp !== false) {
+        @unlink($tmp);
+    }
+    fail("cannot write '$configpath'");
+}
+fwrite(STDERR, "generate-config: wrote $configpath\n");

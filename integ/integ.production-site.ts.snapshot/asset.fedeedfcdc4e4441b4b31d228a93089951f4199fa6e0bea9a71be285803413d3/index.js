@@ -1,0 +1,127 @@
+'use strict';
+// Lambda handlers of MoodleService's deploy steps, run by the CDK custom-resource Provider framework
+// (onEvent starts the step, isComplete is polled until it finishes; the framework fails the deployment
+// with the message of any error thrown here):
+//   ImageBuild        onEvent starts a CodeBuild build of the Moodle image; isComplete waits for it.
+//   InstallOrUpgrade  onEvent runs the one-off ECS task (MOODLE_ROLE=install-or-upgrade); isComplete waits
+//                     until it stops and checks the exit code of its Moodle container.
+// Plain JavaScript shipped as it is in the npm package (src/**/*.ts is not shipped, this file is): no
+// bundling and no dependency beyond the AWS SDK for JavaScript v3 that the Lambda Node.js runtime provides.
+
+/**
+ * The handlers, given thin AWS clients (each a function from request to response promise), so tests can
+ * call them without AWS.
+ */
+function createHandlers(clients) {
+  async function onEvent(event) {
+    const props = event.ResourceProperties || {};
+    if (event.RequestType === 'Delete') {
+      // Nothing to undo: an image or an installed site outlives the step that made it.
+      return { PhysicalResourceId: event.PhysicalResourceId };
+    }
+    switch (props.Step) {
+      case 'ImageBuild': return startImageBuild(props);
+      case 'InstallOrUpgrade': return runInstallOrUpgradeTask(props);
+      default: throw new Error(`moodle-on-fargate deploy step: unknown Step '${props.Step}'`);
+    }
+  }
+
+  async function isComplete(event) {
+    if (event.RequestType === 'Delete') return { IsComplete: true };
+    const props = event.ResourceProperties || {};
+    const data = event.Data || {};
+    switch (props.Step) {
+      case 'ImageBuild': return imageBuildComplete(props, data);
+      case 'InstallOrUpgrade': return installOrUpgradeComplete(props, data);
+      default: throw new Error(`moodle-on-fargate deploy step: unknown Step '${props.Step}'`);
+    }
+  }
+
+  async function startImageBuild(props) {
+    const response = await clients.startBuild({ projectName: props.ProjectName });
+    const buildId = response.build && response.build.id;
+    if (!buildId) throw new Error(`CodeBuild did not start a build of project ${props.ProjectName}`);
+    console.log(`started image build ${buildId} for tag ${props.ImageTag}`);
+    return { PhysicalResourceId: props.ImageTag, Data: { BuildId: buildId, ImageTag: props.ImageTag } };
+  }
+
+  async function imageBuildComplete(props, data) {
+    const response = await clients.batchGetBuilds({ ids: [data.BuildId] });
+    const build = (response.builds || [])[0];
+    if (!build) throw new Error(`CodeBuild build ${data.BuildId} of project ${props.ProjectName} was not found`);
+    if (build.buildStatus === 'IN_PROGRESS') return { IsComplete: false };
+    if (build.buildStatus === 'SUCCEEDED') return { IsComplete: true, Data: { ImageTag: props.ImageTag } };
+    const logs = build.logs || {};
+    throw new Error(
+      `The Moodle image build ${build.id} ended ${build.buildStatus} (phase ${build.currentPhase || 'unknown'}). ` +
+      `Its log: CloudWatch Logs group ${logs.groupName || `/aws/codebuild/${props.ProjectName}`}, stream ${logs.streamName || '(see the build in the CodeBuild console)'}.`,
+    );
+  }
+
+  async function runInstallOrUpgradeTask(props) {
+    const response = await clients.runTask({
+      cluster: props.Cluster,
+      taskDefinition: props.TaskDefinitionArn,
+      count: 1,
+      // On-demand Fargate: a Spot interruption must not cut an upgrade in half.
+      capacityProviderStrategy: [{ capacityProvider: 'FARGATE', base: 1, weight: 1 }],
+      platformVersion: 'LATEST',
+      startedBy: 'moodle-install-or-upgrade',
+      networkConfiguration: {
+        awsvpcConfiguration: {
+          subnets: props.Subnets,
+          securityGroups: props.SecurityGroups,
+          assignPublicIp: 'DISABLED',
+        },
+      },
+    });
+    const task = (response.tasks || [])[0];
+    if (!task) {
+      const reasons = (response.failures || []).map((failure) => `${failure.reason}${failure.detail ? ` (${failure.detail})` : ''}`);
+      throw new Error(`ecs:RunTask could not start the Moodle install-or-upgrade task in cluster ${props.Cluster}: ${reasons.join('; ') || 'no reason given'}`);
+    }
+    console.log(`started install-or-upgrade task ${task.taskArn}`);
+    return { PhysicalResourceId: task.taskArn, Data: { TaskArn: task.taskArn } };
+  }
+
+  async function installOrUpgradeComplete(props, data) {
+    const taskArn = data.TaskArn;
+    const taskId = taskArn.split('/').pop();
+    const where = `Its log: CloudWatch Logs group ${props.LogGroupName}, stream ${props.LogStreamPrefix}/${props.ContainerName}/${taskId}.`;
+    const response = await clients.describeTasks({ cluster: props.Cluster, tasks: [taskArn] });
+    const task = (response.tasks || [])[0];
+    if (!task) {
+      throw new Error(`The Moodle install-or-upgrade task ${taskArn} is no longer known to ECS. ${where}`);
+    }
+    if (task.lastStatus !== 'STOPPED') return { IsComplete: false };
+    const container = (task.containers || []).find((candidate) => candidate.name === props.ContainerName) || {};
+    if (container.exitCode === 0) return { IsComplete: true, Data: { TaskArn: taskArn } };
+    const cause = container.exitCode !== undefined && container.exitCode !== null
+      ? `exit code ${container.exitCode}`
+      : `stopped before its container ran: ${container.reason || task.stoppedReason || 'no reason given'}`;
+    throw new Error(`The Moodle install-or-upgrade task ${taskId} failed (${cause}). ${where}`);
+  }
+
+  return { onEvent, isComplete };
+}
+
+let awsHandlers;
+function handlersWithAwsClients() {
+  if (!awsHandlers) {
+    const ecs = require('@aws-sdk/client-ecs');
+    const codebuild = require('@aws-sdk/client-codebuild');
+    const ecsClient = new ecs.ECSClient({});
+    const codebuildClient = new codebuild.CodeBuildClient({});
+    awsHandlers = createHandlers({
+      runTask: (input) => ecsClient.send(new ecs.RunTaskCommand(input)),
+      describeTasks: (input) => ecsClient.send(new ecs.DescribeTasksCommand(input)),
+      startBuild: (input) => codebuildClient.send(new codebuild.StartBuildCommand(input)),
+      batchGetBuilds: (input) => codebuildClient.send(new codebuild.BatchGetBuildsCommand(input)),
+    });
+  }
+  return awsHandlers;
+}
+
+exports.createHandlers = createHandlers;
+exports.onEvent = (event) => handlersWithAwsClients().onEvent(event);
+exports.isComplete = (event) => handlersWithAwsClients().isComplete(event);
