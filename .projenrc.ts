@@ -113,11 +113,32 @@ const checkov = project.addTask('checkov', {
   exec: 'python3 scripts/checkov_check.py',
 });
 
+project.addTask('docs:update', {
+  description: "Write README.md's generated parts: architecture diagram (from the default example) and preset cost table",
+  exec: 'ts-node -T --project tsconfig.dev.json scripts/docs/update-readme.ts',
+});
+const docsCheck = project.addTask('docs:check', {
+  description: "Fail when README.md's generated parts are not current",
+  exec: 'ts-node -T --project tsconfig.dev.json scripts/docs/update-readme.ts --check',
+});
+project.addTask('benchmark', {
+  description: 'Print synth time (median of 5) and resource count of every example, and the preset costs',
+  exec: 'bash scripts/benchmark.sh',
+});
+
+// README code samples compile (jsii-rosetta), so they never rot.
+const rosetta = project.addTask('docs:rosetta', {
+  description: 'Compile the TypeScript samples of README.md with jsii-rosetta (after compile)',
+  exec: 'jsii-rosetta extract --strict --compile --fail .jsii',
+});
+project.tasks.tryFind('post-compile')!.spawn(rosetta);
+
 const testTask = project.testTask;
 testTask.spawn(examplesSynth);
 testTask.spawn(integVerify);
 testTask.spawn(cfnLint);
 testTask.spawn(checkov);
+testTask.spawn(docsCheck);
 
 project.addTask('test:update-snapshots', {
   description: 'Update jest snapshots (explicitly; the test task never rewrites them)',

@@ -9,7 +9,8 @@ export const OFFLINE_ACCOUNT = '123456789012';
 const PREFIX_LIST_IDS: Record<string, string> = { 'us-east-1': 'pl-3b927c52', 'eu-west-1': 'pl-4fa04526' };
 
 export function offlineContext(regions: string[]): Record<string, unknown> {
-  const context: Record<string, unknown> = {};
+  // Like the CDK CLI: each resource records its construct path (the architecture diagram reads it).
+  const context: Record<string, unknown> = { 'aws:cdk:enable-path-metadata': true };
   for (const region of regions) {
     context[`availability-zones:account=${OFFLINE_ACCOUNT}:region=${region}`] = ['a', 'b', 'c'].map((az) => `${region}${az}`);
     const probe = new Stack(new App(), 'Probe', { env: { account: OFFLINE_ACCOUNT, region } });

@@ -1,0 +1,37 @@
+// Writes the generated parts of README.md: the architecture diagram of the default example
+// (cdk.out/examples/minimal, run `npx projen example:synth` first) and the preset cost table.
+// `--check` fails instead when README.md is not current.
+import * as fs from 'fs';
+import { architectureDiagram } from './architecture-diagram';
+import { presetCostTable } from '../cost/preset-cost';
+
+function defaultExampleTemplate(): object {
+  const dir = 'cdk.out/examples/minimal';
+  const file = fs.existsSync(dir) ? fs.readdirSync(dir).find((name) => name.endsWith('.template.json')) : undefined;
+  if (!file) throw new Error(`No template in ${dir}: run npx projen example:synth first`);
+  return JSON.parse(fs.readFileSync(`${dir}/${file}`, 'utf8'));
+}
+
+const blocks: Record<string, () => string> = {
+  'architecture-diagram': () => `\`\`\`mermaid\n${architectureDiagram(defaultExampleTemplate())}\n\`\`\``,
+  'preset-cost': () => presetCostTable(),
+};
+
+let readme = fs.readFileSync('README.md', 'utf8');
+const original = readme;
+for (const [name, render] of Object.entries(blocks)) {
+  const pattern = new RegExp(`(<!-- ${name}:start[^>]*-->\\n)[\\s\\S]*?(<!-- ${name}:end -->)`);
+  if (!pattern.test(readme)) throw new Error(`README.md has no <!-- ${name}:start --> … <!-- ${name}:end --> markers`);
+  const content = render();
+  readme = readme.replace(pattern, (_, start: string, end: string) => `${start}${content}\n${end}`);
+}
+if (process.argv.includes('--check')) {
+  if (readme !== original) {
+    console.error('README.md is stale (architecture diagram or preset cost table): run npx projen docs:update and commit README.md');
+    process.exit(1);
+  }
+  console.log('README.md generated parts are current');
+} else {
+  fs.writeFileSync('README.md', readme);
+  console.log('README.md generated parts updated');
+}
