@@ -151,6 +151,6 @@ project.npmignore!.removePatterns('/src/');
 project.npmignore!.addPatterns('/src/**/*.ts');
 
 // After projen's own `!/test/`, which would otherwise un-ignore these.
-project.gitignore.addPatterns('/test/.templates/', '/test/bindings/java/target/');
+project.gitignore.addPatterns('/test/.templates/', '/test/bindings/java/target/', '/.jsii.tabl.json');
 
 project.synth();
