@@ -237,6 +237,78 @@ $tree = temp_dir();
 [$code, , $err] = generate(base_env($tree));
 check('tree without lib/setup.php: rejected naming MOODLE_DIR', $code !== 0 && str_contains($err, 'MOODLE_DIR'), $err);
 
+// 7b. Outgoing mail over SMTP (Amazon SES): forced settings, defaults, and bad input.
+$smtpenv = [
+    'MOODLE_SMTP_HOST' => 'email-smtp.eu-west-1.amazonaws.com',
+    'MOODLE_SMTP_USER' => 'AKIAIOSFODNN7EXAMPLE',
+    'MOODLE_SMTP_PASSWORD' => $nasty,
+    'MOODLE_NOREPLY_ADDRESS' => 'noreply@learn.example.edu',
+];
+$tree = fake_tree();
+[$code, , $err] = generate($smtpenv + base_env($tree));
+$cfg = load_cfg("$tree/config.php") ?? [];
+check('smtp: exit 0', $code === 0, $err);
+$expectedsmtp = [
+    'smtphosts' => 'email-smtp.eu-west-1.amazonaws.com:587',
+    'smtpsecure' => 'tls',
+    'smtpauthtype' => 'LOGIN',
+    'smtpuser' => 'AKIAIOSFODNN7EXAMPLE',
+    'smtppass' => $nasty,
+    'noreplyaddress' => 'noreply@learn.example.edu',
+];
+foreach ($expectedsmtp as $key => $value) {
+    check("smtp: \$CFG->$key", ($cfg[$key] ?? null) === $value, 'got ' . var_export($cfg[$key] ?? null, true));
+}
+
+$tree = fake_tree();
+generate(['MOODLE_SMTP_PORT' => '2587'] + $smtpenv + base_env($tree));
+$cfg = load_cfg("$tree/config.php") ?? [];
+check('smtp: MOODLE_SMTP_PORT in smtphosts', ($cfg['smtphosts'] ?? null) === 'email-smtp.eu-west-1.amazonaws.com:2587');
+
+$tree = fake_tree();
+$env = $smtpenv + base_env($tree);
+unset($env['MOODLE_NOREPLY_ADDRESS']);
+generate($env);
+$cfg = load_cfg("$tree/config.php") ?? [];
+check('smtp: no noreplyaddress without MOODLE_NOREPLY_ADDRESS (Moodle\'s default applies)',
+    isset($cfg['smtphosts']) && !array_key_exists('noreplyaddress', $cfg));
+
+$tree = fake_tree();
+generate(base_env($tree));
+$cfg = load_cfg("$tree/config.php") ?? [];
+check('smtp: no smtp* settings without MOODLE_SMTP_HOST (PHP mail(), admin UI settings)',
+    is_array(load_cfg("$tree/config.php")) && !preg_grep('/^smtp/', array_keys($cfg)) && !isset($cfg['noreplyaddress']));
+
+$invalidsmtp = [
+    'smtp host without user' => [['MOODLE_SMTP_USER' => null], 'MOODLE_SMTP_USER'],
+    'smtp host with empty password' => [['MOODLE_SMTP_PASSWORD' => ''], 'MOODLE_SMTP_PASSWORD'],
+    'smtp host with port' => [['MOODLE_SMTP_HOST' => 'email-smtp.eu-west-1.amazonaws.com:587'], 'MOODLE_SMTP_HOST'],
+    'smtp host with scheme' => [['MOODLE_SMTP_HOST' => 'tls://email-smtp.eu-west-1.amazonaws.com'], 'MOODLE_SMTP_HOST'],
+    'smtp host list' => [['MOODLE_SMTP_HOST' => 'a.example;b.example'], 'MOODLE_SMTP_HOST'],
+    'non-numeric smtp port' => [['MOODLE_SMTP_PORT' => 'smtp'], 'MOODLE_SMTP_PORT'],
+    'smtp port 0' => [['MOODLE_SMTP_PORT' => '0'], 'MOODLE_SMTP_PORT'],
+    'smtp port 70000' => [['MOODLE_SMTP_PORT' => '70000'], 'MOODLE_SMTP_PORT'],
+    'smtp user without host' => [['MOODLE_SMTP_HOST' => null], 'MOODLE_SMTP_HOST'],
+    'noreply not an address' => [['MOODLE_NOREPLY_ADDRESS' => 'noreply'], 'MOODLE_NOREPLY_ADDRESS'],
+];
+$smtperrors = '';
+foreach ($invalidsmtp as $label => [$changes, $named]) {
+    $tree = fake_tree();
+    $env = $smtpenv + base_env($tree);
+    foreach ($changes as $name => $value) {
+        if ($value === null) {
+            unset($env[$name]);
+        } else {
+            $env[$name] = $value;
+        }
+    }
+    [$code, , $err] = generate($env);
+    $smtperrors .= $err;
+    check("invalid $label: rejected with a message naming $named",
+        $code !== 0 && str_contains($err, $named) && !file_exists("$tree/config.php"), "exit $code: $err");
+}
+check('smtp: the password is never in an error message', !str_contains($smtperrors, "echo 'x'"), $smtperrors);
+
 // 8. entrypoint.sh: bash syntax, the config role, and an unknown role.
 [$code, , $err] = run(['bash', '-n', "$bin/entrypoint.sh"], []);
 check('entrypoint: bash -n passes', $code === 0, $err);
