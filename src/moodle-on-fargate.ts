@@ -1,4 +1,5 @@
 import { CfnOutput, RemovalPolicy } from 'aws-cdk-lib';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
 import { Construct } from 'constructs';
 import { MoodleCache, MoodleCacheOptions } from './cache';
 import { MoodleData, MoodleDataOptions } from './data';
@@ -144,10 +145,18 @@ export class MoodleOnFargate extends Construct {
     const existingDatabase = props.data?.existingInstance ?? props.data?.existingCluster;
     const dataPreset = existingDatabase ? withoutProps(preset.data, CREATED_DATABASE_PROPS) : preset.data;
     this.data = new MoodleData(this, 'Data', { ...withPreset(dataPreset, props.data), network });
-    this.cache = new MoodleCache(this, 'Cache', { ...withPreset(preset.cache, props.cache), network });
+    // A cache node asked for (node type, replicas, …) wins over a preset's serverless cache.
+    const givenCache = props.cache ?? {};
+    const wantsNodes = givenCache.serverless === undefined &&
+      (['engineVersion', 'nodeType', 'replicas', 'port'] as const).some((name) => givenCache[name] !== undefined);
+    const cachePreset = wantsNodes ? withoutProps(preset.cache, ['serverless']) : preset.cache;
+    this.cache = new MoodleCache(this, 'Cache', { ...withPreset(cachePreset, props.cache), network });
     this.edge = new MoodleEdge(this, 'Edge', { ...withPreset(preset.edge, props.edge), network });
+    // ARM64 asked for wins over a preset's cron task on Fargate Spot (X86_64 only).
+    const armGiven = props.service?.cpuArchitecture?._cpuArchitecture === ecs.CpuArchitecture.ARM64._cpuArchitecture;
+    const servicePreset = armGiven && props.service?.cronSpot === undefined ? withoutProps(preset.service, ['cronSpot']) : preset.service;
     this.service = new MoodleService(this, 'Service', {
-      ...withPreset(preset.service, props.service),
+      ...withPreset(servicePreset, props.service),
       pipelineManagedImage: wantsPipeline || props.service?.pipelineManagedImage,
       network,
       data: this.data,

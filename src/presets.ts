@@ -12,9 +12,11 @@ import { MoodleServiceOptions } from './service';
  */
 export enum MoodlePreset {
   /**
-   * A test or development site, cheapest that still runs the real architecture: one NAT gateway, Aurora
-   * Serverless v2 that pauses when idle, one small cache node, one small web task, no WAF, no alarms, data
-   * destroyed with the stack, logs kept a week.
+   * A test or development site, cheapest that still runs the real architecture: no NAT gateway (NAT layout
+   * `PUBLIC_TASKS`: tasks in public subnets with a public IPv4 address for egress, admitting only the load
+   * balancer), Aurora Serverless v2 that pauses when idle, ElastiCache Serverless Valkey, one on-demand web
+   * task of 0.25 vCPU / 1 GB, the cron task on Fargate Spot, no WAF, no alarms, data destroyed with the stack,
+   * logs kept a week.
    */
   DEVELOPMENT = 'DEVELOPMENT',
   /**
@@ -36,7 +38,7 @@ export interface PresetValues {
 }
 
 const development: PresetValues = {
-  network: { natLayout: NatLayout.SINGLE, flowLogRetention: logs.RetentionDays.ONE_WEEK },
+  network: { natLayout: NatLayout.PUBLIC_TASKS, flowLogRetention: logs.RetentionDays.ONE_WEEK },
   data: {
     engine: DatabaseEngine.AURORA_MYSQL_SERVERLESS_V2,
     minCapacity: 0,
@@ -48,13 +50,14 @@ const development: PresetValues = {
     deletionProtection: false,
     logRetention: logs.RetentionDays.ONE_WEEK,
   },
-  cache: { nodeType: 'cache.t4g.micro', replicas: 0 },
+  cache: { serverless: true },
   edge: { enableWaf: false, deletionProtection: false, accessLogRetention: Duration.days(7) },
   service: {
-    cpu: 512,
+    cpu: 256,
     memory: Size.gibibytes(1),
     cronCpu: 256,
     cronMemory: Size.mebibytes(512),
+    cronSpot: true,
     minCapacity: 1,
     maxCapacity: 2,
     logRetention: logs.RetentionDays.ONE_WEEK,

@@ -1,8 +1,10 @@
-import { RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import { MoodleOnFargate, MoodlePreset, NatLayout } from '../src';
 import { checkStack, testStack } from './util/checks';
+import { siteCostLines } from '../scripts/cost/site-cost-lines';
+import { totalMonthlyUsd } from '../scripts/cost/template-cost';
 
 function site(props: ConstructorParameters<typeof MoodleOnFargate>[2] = {}, region = 'us-east-1') {
   const stack = testStack(region);
@@ -71,7 +73,6 @@ describe('MoodleOnFargate development preset', () => {
   const template = checkStack(stack, 'site-development');
 
   test('is small and disposable', () => {
-    template.resourceCountIs('AWS::EC2::NatGateway', 1);
     template.hasResourceProperties('AWS::RDS::DBCluster', {
       Engine: 'aurora-mysql', DeletionProtection: false, ServerlessV2ScalingConfiguration: Match.objectLike({ MinCapacity: 0 }),
     });
@@ -79,7 +80,96 @@ describe('MoodleOnFargate development preset', () => {
     template.resourceCountIs('AWS::WAFv2::WebACL', 0);
     template.resourceCountIs('AWS::CloudWatch::Dashboard', 0);
     expect(moodle.monitoring).toBeUndefined();
-    template.hasResourceProperties('AWS::ECS::TaskDefinition', { Cpu: '512', Memory: '1024' });
+  });
+
+  test('has no NAT gateway: tasks in the public application subnets with a public address, data tier isolated', () => {
+    template.resourceCountIs('AWS::EC2::NatGateway', 0);
+    template.resourceCountIs('AWS::EC2::EIP', 0);
+    expect(moodle.network.natLayout).toBe(NatLayout.PUBLIC_TASKS);
+    expect(moodle.network.assignPublicIpToTasks).toBe(true);
+    const services = Object.values(template.findResources('AWS::ECS::Service'));
+    expect(services).toHaveLength(2);
+    for (const service of services) {
+      expect(service.Properties.NetworkConfiguration.AwsvpcConfiguration.AssignPublicIp).toBe('ENABLED');
+    }
+    template.hasResourceProperties('Custom::MoodleInstallOrUpgrade', { AssignPublicIp: 'ENABLED' });
+    const dataSubnets = moodle.network.vpc.selectSubnets(moodle.network.dataSubnets).subnets;
+    expect(dataSubnets.map((subnet) => subnet.routeTable.routeTableId)).toHaveLength(2);
+    for (const route of Object.values(template.findResources('AWS::EC2::Route'))) {
+      expect(JSON.stringify(route.Properties.RouteTableId)).not.toMatch(/DataSubnet/);
+    }
+  });
+
+  test('one on-demand web task of 0.25 vCPU / 1 GB, the cron task on Fargate Spot, a serverless Valkey cache', () => {
+    template.hasResourceProperties('AWS::ApplicationAutoScaling::ScalableTarget', { MinCapacity: 1, MaxCapacity: 2 });
+    const services = Object.entries(template.findResources('AWS::ECS::Service'));
+    const web = services.find(([id]) => id.includes('WebService'))![1];
+    expect(web.Properties.CapacityProviderStrategy[0]).toEqual({ CapacityProvider: 'FARGATE', Base: 1, Weight: 0 });
+    const cron = services.find(([id]) => id.includes('CronService'))![1];
+    expect(cron.Properties.CapacityProviderStrategy).toEqual([{ CapacityProvider: 'FARGATE_SPOT', Base: 1, Weight: 1 }]);
+    template.hasResourceProperties('AWS::ECS::TaskDefinition', { Cpu: '256', Memory: '1024' });
+    template.hasResourceProperties('AWS::ECS::TaskDefinition', { Cpu: '256', Memory: '512' });
+    template.resourceCountIs('AWS::ElastiCache::ServerlessCache', 1);
+    template.hasResourceProperties('AWS::ElastiCache::ServerlessCache', { Engine: 'valkey' });
+    template.resourceCountIs('AWS::ElastiCache::ReplicationGroup', 0);
+  });
+
+  test('costs at most $45 a month (fixed, us-east-1 list prices)', () => {
+    const total = totalMonthlyUsd(siteCostLines(template.toJSON()));
+    expect(total).toBeLessThanOrEqual(45);
+  });
+});
+
+describe('MoodleOnFargate production preset keeps private tasks behind NAT', () => {
+  const { stack, moodle } = site({ preset: MoodlePreset.PRODUCTION });
+  const template = checkStack(stack, 'site-production-network');
+
+  test('a NAT gateway per AZ, no public task address, at most $250 a month', () => {
+    template.resourceCountIs('AWS::EC2::NatGateway', 2);
+    expect(moodle.network.assignPublicIpToTasks).toBe(false);
+    for (const service of Object.values(template.findResources('AWS::ECS::Service'))) {
+      expect(service.Properties.NetworkConfiguration.AwsvpcConfiguration.AssignPublicIp).toBe('DISABLED');
+    }
+    expect(totalMonthlyUsd(siteCostLines(template.toJSON()))).toBeLessThanOrEqual(250);
+  });
+});
+
+describe('MoodleOnFargate development preset, explicit choices that contradict it', () => {
+  test('a cache node type gives a node-based cache instead of the preset\'s serverless cache', () => {
+    const { stack } = site({ preset: MoodlePreset.DEVELOPMENT, cache: { nodeType: 'cache.t4g.small', replicas: 0 } });
+    const template = checkStack(stack, 'site-development-cache-node');
+    template.resourceCountIs('AWS::ElastiCache::ServerlessCache', 0);
+    template.hasResourceProperties('AWS::ElastiCache::ReplicationGroup', { CacheNodeType: 'cache.t4g.small' });
+  });
+
+  test('ARM64 keeps the cron task on demand', () => {
+    const { stack } = site({ preset: MoodlePreset.DEVELOPMENT, service: { cpuArchitecture: ecs.CpuArchitecture.ARM64 } });
+    const template = checkStack(stack, 'site-development-arm64');
+    const cron = Object.entries(template.findResources('AWS::ECS::Service')).find(([id]) => id.includes('CronService'))![1];
+    expect(cron.Properties.CapacityProviderStrategy).toEqual([{ CapacityProvider: 'FARGATE', Base: 1, Weight: 1 }]);
+  });
+
+  test('ARM64 with cronSpot asked for explicitly fails and names the fix', () => {
+    expect(() => site({ preset: MoodlePreset.DEVELOPMENT, service: { cpuArchitecture: ecs.CpuArchitecture.ARM64, cronSpot: true } })).toThrow(
+      /cronSpot is true with cpuArchitecture ARM64.*Remove cronSpot/,
+    );
+  });
+
+  test('database secret rotation with public task subnets fails and names the fix', () => {
+    expect(() => site({ preset: MoodlePreset.DEVELOPMENT, data: { secretRotation: Duration.days(30) } })).toThrow(
+      /secretRotation runs a rotation function in the application subnets.*NAT layout PUBLIC_TASKS.*use a NAT layout with NAT gateways/,
+    );
+  });
+
+  test('secret rotation works with a NAT layout given explicitly', () => {
+    const { stack, moodle } = site({
+      preset: MoodlePreset.DEVELOPMENT,
+      network: { natLayout: NatLayout.SINGLE },
+      data: { secretRotation: Duration.days(30) },
+    });
+    checkStack(stack, 'site-development-rotation');
+    expect(moodle.data.secretRotation).toBeDefined();
+    expect(moodle.network.assignPublicIpToTasks).toBe(false);
   });
 });
 

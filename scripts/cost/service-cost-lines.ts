@@ -1,4 +1,4 @@
-import { HOURS_PER_MONTH } from './prices';
+import { HOURS_PER_MONTH, usEast1Prices } from './prices';
 import { CfnTemplate, CostLine } from './template-cost';
 
 /**
@@ -54,7 +54,8 @@ export function splitByStrategy(tasks: number, strategy: Array<{ CapacityProvide
 /**
  * The fixed monthly cost of the Moodle service tier in a template: the Fargate tasks that always run
  * (each ECS service's minimum task count: the web service's on-demand base and the Spot share of its
- * autoscaling minimum, and the cron task), at us-east-1 list prices. The install/upgrade task runs a few
+ * autoscaling minimum, and the cron task), and the public IPv4 addresses of tasks that get one, at us-east-1
+ * list prices. The install/upgrade task runs a few
  * minutes per deployment and CodeBuild bills per build minute: usage, not fixed cost.
  */
 export function serviceTierCostLines(template: CfnTemplate): CostLine[] {
@@ -85,6 +86,14 @@ export function serviceTierCostLines(template: CfnTemplate): CostLine[] {
         item: `Fargate ${role} task, Spot at a typical ${fargatePrices.spotDiscount * 100} % off (${size})`,
         count: spot,
         monthlyUsd: spot * taskMonth * (1 - fargatePrices.spotDiscount),
+      });
+    }
+    // Tasks in public subnets without NAT (NatLayout.PUBLIC_TASKS) each hold a public IPv4 address.
+    if (properties.NetworkConfiguration?.AwsvpcConfiguration?.AssignPublicIp === 'ENABLED') {
+      lines.push({
+        item: `Public IPv4 address of a Fargate ${role} task`,
+        count: tasks,
+        monthlyUsd: tasks * usEast1Prices.publicIpv4Hour * HOURS_PER_MONTH,
       });
     }
   }

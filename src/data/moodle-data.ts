@@ -330,6 +330,13 @@ export class MoodleData extends Construct implements IMoodleData {
       }
       if (props.secretRotation) {
         validateRotation(props.secretRotation);
+        if (props.network.assignPublicIpToTasks) {
+          throw new Error(
+            'MoodleData: secretRotation runs a rotation function in the application subnets, but the network puts tasks in public subnets ' +
+            'without NAT (assignPublicIpToTasks, NAT layout PUBLIC_TASKS), where a Lambda function gets no public address and cannot reach ' +
+            'Secrets Manager. Remove secretRotation, or use a NAT layout with NAT gateways (SINGLE or ONE_PER_AZ).',
+          );
+        }
         this.secretRotation = created.addRotation(props.secretRotation);
       } else {
         Validations.of(created.secretConstruct).acknowledge({

@@ -100,8 +100,11 @@ export class MoodleMonitoring extends Construct {
       DatabaseCpu: databaseMetric(data, 'CPUUtilization', 'Average'),
       DatabaseConnections: databaseMetric(data, 'DatabaseConnections', 'Maximum'),
       EfsIoLimit: new cloudwatch.Metric({
-        namespace: 'AWS/EFS', metricName: 'PercentIOLimit', dimensionsMap: { FileSystemId: data.fileSystem.fileSystemId },
-        statistic: 'Maximum', period: fiveMinutes,
+        namespace: 'AWS/EFS',
+        metricName: 'PercentIOLimit',
+        dimensionsMap: { FileSystemId: data.fileSystem.fileSystemId },
+        statistic: 'Maximum',
+        period: fiveMinutes,
       }),
       CronRuns: this.logPatternMetric(service.logGroup, 'CronRuns', 'Cron run completed correctly'),
       InstallOrUpgradeFailures: this.logPatternMetric(service.logGroup, 'InstallOrUpgradeFailures', 'install-or-upgrade failed'),
@@ -110,15 +113,22 @@ export class MoodleMonitoring extends Construct {
     if (data.databaseInstance) metrics.DatabaseFreeStorage = databaseMetric(data, 'FreeStorageSpace', 'Minimum');
     if (cache.replicationGroup) {
       metrics.CacheEvictions = new cloudwatch.Metric({
-        namespace: 'AWS/ElastiCache', metricName: 'Evictions',
-        dimensionsMap: { CacheClusterId: Fn.join('-', [cache.replicationGroup.ref, '001']) }, statistic: 'Sum', period: fiveMinutes,
+        namespace: 'AWS/ElastiCache',
+        metricName: 'Evictions',
+        dimensionsMap: { CacheClusterId: Fn.join('-', [cache.replicationGroup.ref, '001']) },
+        statistic: 'Sum',
+        period: fiveMinutes,
       });
     }
 
     const alarm = (name: string, description: string, threshold: number, comparison: cloudwatch.ComparisonOperator,
       evaluationPeriods = 3, treatMissingData = cloudwatch.TreatMissingData.NOT_BREACHING) => {
       this.alarms[name] = new cloudwatch.Alarm(this, `${name}Alarm`, {
-        metric: metrics[name], threshold, comparisonOperator: comparison, evaluationPeriods, treatMissingData,
+        metric: metrics[name],
+        threshold,
+        comparisonOperator: comparison,
+        evaluationPeriods,
+        treatMissingData,
         alarmDescription: description,
       });
     };

@@ -12,10 +12,19 @@ export interface IMoodleNetwork {
   readonly vpc: ec2.IVpc;
   /** Subnets for internet-facing load balancers. */
   readonly publicSubnets: ec2.SubnetSelection;
-  /** Subnets for the Moodle tasks (private, with egress unless the NAT layout is `NONE`). */
+  /**
+   * Subnets for the Moodle tasks (private with egress; isolated with the NAT layout `NONE`; public with
+   * `PUBLIC_TASKS`).
+   */
   readonly applicationSubnets: ec2.SubnetSelection;
   /** Subnets for the database, cache and EFS mount targets (isolated). */
   readonly dataSubnets: ec2.SubnetSelection;
+  /**
+   * Whether Moodle tasks get a public IPv4 address in the application subnets, their only way out to the
+   * internet (egress only: their security group admits only the load balancer). True only for the NAT layout
+   * `PUBLIC_TASKS`; false for an existing VPC and every other layout.
+   */
+  readonly assignPublicIpToTasks: boolean;
 }
 
 /**
@@ -80,6 +89,8 @@ export class MoodleNetwork extends Construct implements IMoodleNetwork {
   public readonly applicationSubnets: ec2.SubnetSelection;
   /** Subnets of the data tier. */
   public readonly dataSubnets: ec2.SubnetSelection;
+  /** Whether Moodle tasks get a public IPv4 address (only with the NAT layout `PUBLIC_TASKS`). */
+  public readonly assignPublicIpToTasks: boolean;
   /** The NAT layout of a created VPC; undefined for a given VPC. */
   public readonly natLayout?: NatLayout;
   /** The flow log of a created VPC, if flow logs are on. */
@@ -99,6 +110,7 @@ export class MoodleNetwork extends Construct implements IMoodleNetwork {
       this.publicSubnets = { subnetType: ec2.SubnetType.PUBLIC };
       this.applicationSubnets = { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS };
       this.dataSubnets = { subnetType: ec2.SubnetType.PRIVATE_ISOLATED };
+      this.assignPublicIpToTasks = false;
       return;
     }
 
@@ -108,8 +120,8 @@ export class MoodleNetwork extends Construct implements IMoodleNetwork {
     const cidr = props.cidr ?? networkDefaults.cidr;
     validateCidr(cidr);
     this.natLayout = natLayout;
+    this.assignPublicIpToTasks = natLayout === NatLayout.PUBLIC_TASKS;
 
-    const withNat = natLayout !== NatLayout.NONE;
     const vpc = new ec2.Vpc(this, 'Vpc', {
       ipAddresses: ec2.IpAddresses.cidr(cidr),
       maxAzs,
@@ -117,11 +129,7 @@ export class MoodleNetwork extends Construct implements IMoodleNetwork {
       restrictDefaultSecurityGroup: true,
       subnetConfiguration: [
         { name: 'Public', subnetType: ec2.SubnetType.PUBLIC, cidrMask: 24 },
-        {
-          name: 'Application',
-          subnetType: withNat ? ec2.SubnetType.PRIVATE_WITH_EGRESS : ec2.SubnetType.PRIVATE_ISOLATED,
-          cidrMask: 22,
-        },
+        applicationSubnetConfiguration(natLayout),
         { name: 'Data', subnetType: ec2.SubnetType.PRIVATE_ISOLATED, cidrMask: 24 },
       ],
     });
@@ -141,7 +149,7 @@ export class MoodleNetwork extends Construct implements IMoodleNetwork {
       });
     }
 
-    if (!withNat) {
+    if (natLayout === NatLayout.NONE) {
       this.endpoints.push(...this.addEndpointsForPrivateTasks(vpc));
     }
   }
@@ -176,6 +184,22 @@ function natGatewayCount(layout: NatLayout, maxAzs: number): number {
     case NatLayout.ONE_PER_AZ: return maxAzs;
     case NatLayout.SINGLE: return 1;
     case NatLayout.NONE: return 0;
+    case NatLayout.PUBLIC_TASKS: return 0;
+  }
+}
+
+/** The application tier: private with egress behind NAT, isolated without it, public for `PUBLIC_TASKS`. */
+function applicationSubnetConfiguration(layout: NatLayout): ec2.SubnetConfiguration {
+  switch (layout) {
+    case NatLayout.ONE_PER_AZ:
+    case NatLayout.SINGLE:
+      return { name: 'Application', subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS, cidrMask: 22 };
+    case NatLayout.NONE:
+      return { name: 'Application', subnetType: ec2.SubnetType.PRIVATE_ISOLATED, cidrMask: 22 };
+    case NatLayout.PUBLIC_TASKS:
+      // A route to the internet gateway, but no address for whatever launches here: only the tasks ECS starts
+      // with assignPublicIp get one.
+      return { name: 'Application', subnetType: ec2.SubnetType.PUBLIC, cidrMask: 22, mapPublicIpOnLaunch: false };
   }
 }
 

@@ -15,6 +15,21 @@ export enum NatLayout {
    * directory, external feeds, external SMTP).
    */
   NONE = 'NONE',
+  /**
+   * No NAT gateway, for development and test sites only (never the default): the application subnets are
+   * public subnets (their route table sends 0.0.0.0/0 to the internet gateway; `mapPublicIpOnLaunch` is
+   * false), and every Moodle task (web, cron, install/upgrade) gets a public IPv4 address, used for egress
+   * only: image pulls, logs, secrets and Moodle's own outbound calls. The tasks' security group still admits
+   * only the load balancer (internal, in the same subnets), so nothing on the internet can open a connection
+   * to a task. The data subnets stay isolated (no route out).
+   *
+   * The trade-off: no NAT gateway ($32.85 a month plus its address), but one public IPv4 address per running
+   * task ($3.65 a month each), tasks that are one security-group mistake away from the internet, and
+   * egress from a changing address per task (no fixed address to allow-list at a mail relay or licence
+   * server). Lambda functions never get a public address, so VPC-attached functions (database secret
+   * rotation) cannot run in these subnets.
+   */
+  PUBLIC_TASKS = 'PUBLIC_TASKS',
 }
 
 /** Defaults of MoodleNetwork, in one place so docs, tests and presets agree. */

@@ -100,6 +100,8 @@ export interface UpgradeBuildSpecOptions {
   readonly subnetIds: string;
   /** Comma-separated security group ids of the upgrade task. */
   readonly securityGroupIds: string;
+  /** Whether the upgrade task gets a public IPv4 address (public subnets without NAT). Default false. */
+  readonly assignPublicIp?: boolean;
   /** Name of the SSM parameter the tag is written into after a successful upgrade. */
   readonly tagParameterName: string;
   /** Seconds the upgrade task may run before it is stopped and the step fails. */
@@ -145,7 +147,8 @@ export function upgradeBuildSpec(options: UpgradeBuildSpecOptions): Record<strin
           'UPGRADE_REVISION=$(aws ecs register-task-definition --cli-input-json file://upgrade-task-definition.json --query taskDefinition.taskDefinitionArn --output text)',
           'echo "Running $UPGRADE_REVISION with $IMAGE_URI"',
           'TASK_ARN=$(aws ecs run-task --cluster "$CLUSTER" --task-definition "$UPGRADE_REVISION" --launch-type FARGATE --started-by moodle-pipeline'
-            + ' --network-configuration "awsvpcConfiguration={subnets=[$SUBNET_IDS],securityGroups=[$SECURITY_GROUP_IDS],assignPublicIp=DISABLED}"'
+            + ' --network-configuration "awsvpcConfiguration={subnets=[$SUBNET_IDS],securityGroups=[$SECURITY_GROUP_IDS],'
+            + `assignPublicIp=${options.assignPublicIp ? 'ENABLED' : 'DISABLED'}}"`
             + ' --query \'tasks[0].taskArn\' --output text)',
           'test -n "$TASK_ARN" && test "$TASK_ARN" != None || { echo "The upgrade task did not start" >&2; exit 1; }',
           'DEADLINE=$(( $(date +%s) + UPGRADE_TIMEOUT_SECONDS ))',

@@ -54,4 +54,9 @@ export interface IMoodleDeployTarget {
   readonly taskSubnets: ec2.SubnetSelection;
   /** Security groups of the upgrade task. */
   readonly taskSecurityGroups: ec2.ISecurityGroup[];
+  /**
+   * Whether the upgrade task gets a public IPv4 address: true when `taskSubnets` are public subnets without
+   * NAT (the network's `assignPublicIpToTasks`), where the address is the task's only way out.
+   */
+  readonly assignPublicIp: boolean;
 }

@@ -351,6 +351,7 @@ export class MoodlePipeline extends Construct {
         containerName: target.containerName,
         subnetIds: Fn.join(',', subnetIds),
         securityGroupIds: Fn.join(',', target.taskSecurityGroups.map((group) => group.securityGroupId)),
+        assignPublicIp: target.assignPublicIp,
         tagParameterName: target.imageTagParameter.parameterName,
         timeoutSeconds: timeout.toSeconds(),
         pollSeconds: UPGRADE_POLL_SECONDS,

@@ -15,7 +15,7 @@ import { DeploySteps, INSTALL_OR_UPGRADE_RESOURCE_TYPE } from './deploy-steps';
 import { ImageBuild } from './image-build';
 import { apacheMaxRequestWorkers, BUILDABLE_MOODLE_VERSION, serviceDefaults } from './service-defaults';
 import {
-  validateAdminEmail, validateAdminUser, validateCapacity, validateCapacityRange, validateHealthCheckGrace,
+  validateAdminEmail, validateAdminUser, validateCapacity, validateCapacityRange, validateCronSpot, validateHealthCheckGrace,
   validateMoodleVersion, validatePercent, validatePositive, validateSchedule, validateSiteName, validateSiteUrl,
   validateTaskSize,
 } from './service-validation';
@@ -145,6 +145,15 @@ export interface MoodleServiceOptions {
    * @default - 1 with X86_64, 0 with ARM64
    */
   readonly spotWeight?: number;
+
+  /**
+   * Whether the cron task runs on `FARGATE_SPOT` instead of on-demand `FARGATE`. Cron tolerates an
+   * interruption: ECS starts a new task, and `cron.php --keep-alive` picks up the scheduled tasks that are
+   * due (a task cut short runs again at its next time). Fargate Spot runs only X86_64 tasks.
+   *
+   * @default false
+   */
+  readonly cronSpot?: boolean;
 
   /**
    * Fewest web tasks (autoscaling lower bound, and the count the service starts with).
@@ -326,6 +335,8 @@ export class MoodleService extends Construct implements ec2.IConnectable {
     const onDemandWeight = props.onDemandWeight ?? d.onDemandWeight[archKey];
     const spotWeight = props.spotWeight ?? d.spotWeight[archKey];
     validateCapacity(arm64, onDemandBase, onDemandWeight, spotWeight);
+    const cronSpot = props.cronSpot ?? d.cronSpot;
+    validateCronSpot(arm64, cronSpot);
     const minCapacity = props.minCapacity ?? d.minCapacity;
     const maxCapacity = props.maxCapacity ?? d.maxCapacity;
     validateCapacityRange(minCapacity, maxCapacity, onDemandBase);
@@ -563,6 +574,12 @@ export class MoodleService extends Construct implements ec2.IConnectable {
 
     // ---- Install/upgrade: one task per deployment, awaited ---------------------------------------------
     const subnets = network.vpc.selectSubnets(network.applicationSubnets).subnetIds;
+    // Only the PUBLIC_TASKS layout: public application subnets, where a task reaches out through its own
+    // public address (its security group admits only the load balancer).
+    const assignPublicIp = network.assignPublicIpToTasks;
+    if (Token.isUnresolved(assignPublicIp)) {
+      throw new Error('MoodleService: network.assignPublicIpToTasks must be a literal true or false.');
+    }
     deploySteps.onEventFunction.addToRolePolicy(new iam.PolicyStatement({
       actions: ['ecs:RunTask'],
       resources: [this.installTaskDefinition.taskDefinitionArn],
@@ -595,6 +612,8 @@ export class MoodleService extends Construct implements ec2.IConnectable {
         MoodleVersion: props.image ? 'custom image' : moodleVersion,
         Subnets: subnets,
         SecurityGroups: [this.securityGroup.securityGroupId],
+        // Only when set, so an existing site's resource keeps its properties (a change would run the task again).
+        ...(assignPublicIp ? { AssignPublicIp: 'ENABLED' } : {}),
         ContainerName: CONTAINER_NAME,
         LogGroupName: this.logGroup.logGroupName,
         LogStreamPrefix: 'install-or-upgrade',
@@ -612,7 +631,7 @@ export class MoodleService extends Construct implements ec2.IConnectable {
       taskDefinition: this.webTaskDefinition,
       vpcSubnets: network.applicationSubnets,
       securityGroups: [this.securityGroup],
-      assignPublicIp: false,
+      assignPublicIp,
       capacityProviderStrategies: strategy,
       platformVersion: ecs.FargatePlatformVersion.LATEST,
       minHealthyPercent: 100,
@@ -645,8 +664,8 @@ export class MoodleService extends Construct implements ec2.IConnectable {
       desiredCount: 1,
       vpcSubnets: network.applicationSubnets,
       securityGroups: [this.securityGroup],
-      assignPublicIp: false,
-      capacityProviderStrategies: [{ capacityProvider: 'FARGATE', base: 1, weight: 1 }],
+      assignPublicIp,
+      capacityProviderStrategies: [{ capacityProvider: cronSpot ? 'FARGATE_SPOT' : 'FARGATE', base: 1, weight: 1 }],
       platformVersion: ecs.FargatePlatformVersion.LATEST,
       minHealthyPercent: 0,
       maxHealthyPercent: 100,
@@ -671,6 +690,7 @@ export class MoodleService extends Construct implements ec2.IConnectable {
         upgradeTaskDefinition: this.installTaskDefinition,
         taskSubnets: network.applicationSubnets,
         taskSecurityGroups: [this.securityGroup],
+        assignPublicIp,
       };
     }
   }

@@ -15,6 +15,8 @@ export const serviceDefaults = {
   /** Cron task: 0.5 vCPU, 1 GiB (one task, on demand). */
   cronCpu: 512,
   cronMemory: Size.gibibytes(1),
+  /** The cron task runs on demand unless cronSpot is set. */
+  cronSpot: false,
   onDemandBase: 1,
   /** Weight of FARGATE above the base, by architecture (ARM64 cannot use Spot). */
   onDemandWeight: { X86_64: 0, ARM64: 1 },

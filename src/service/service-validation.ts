@@ -72,6 +72,19 @@ export function validateCapacity(arm64: boolean, onDemandBase: number, onDemandW
   }
 }
 
+/** The cron task's capacity provider. */
+export function validateCronSpot(arm64: boolean, cronSpot: boolean): void {
+  if (Token.isUnresolved(cronSpot)) {
+    fail('cronSpot must be a literal true or false (it decides the cron service\'s capacity provider).');
+  }
+  if (arm64 && cronSpot) {
+    fail(
+      'cronSpot is true with cpuArchitecture ARM64, but Fargate Spot runs only Linux X86_64 tasks: the cron task would never start. ' +
+      'Remove cronSpot (the cron task runs on demand), or use cpuArchitecture X86_64.',
+    );
+  }
+}
+
 /** Autoscaling bounds. */
 export function validateCapacityRange(minCapacity: number, maxCapacity: number, onDemandBase: number): void {
   if (!Number.isInteger(minCapacity) || minCapacity < 1) {

@@ -111,6 +111,76 @@ describe('MoodleNetwork props', () => {
     expect(network.endpoints).toHaveLength(6);
   });
 
+  describe('public tasks (no NAT gateway, public application subnets)', () => {
+    const stack = testStack();
+    const network = new MoodleNetwork(stack, 'Network', { natLayout: NatLayout.PUBLIC_TASKS });
+    const template = checkStack(stack, 'network-public-tasks');
+    const routeTableOf = (subnetIds: string[]) => Object.values(template.findResources('AWS::EC2::SubnetRouteTableAssociation'))
+      .filter((association) => subnetIds.includes(association.Properties.SubnetId.Ref))
+      .map((association) => association.Properties.RouteTableId.Ref);
+    const routesOf = (table: string) => Object.values(template.findResources('AWS::EC2::Route'))
+      .filter((route) => route.Properties.RouteTableId.Ref === table);
+
+    test('has no NAT gateway, no Elastic IP and no VPC endpoint', () => {
+      template.resourceCountIs('AWS::EC2::NatGateway', 0);
+      template.resourceCountIs('AWS::EC2::EIP', 0);
+      template.resourceCountIs('AWS::EC2::VPCEndpoint', 0);
+      expect(network.endpoints).toEqual([]);
+    });
+
+    test('keeps the three subnet groups and their names', () => {
+      for (const name of ['Public', 'Application', 'Data']) {
+        expect(Object.keys(subnetsWithTag(template, name))).toHaveLength(2);
+      }
+      template.resourceCountIs('AWS::EC2::Subnet', 6);
+    });
+
+    test('the application subnets route to the internet gateway but map no public address at launch', () => {
+      const application = subnetsWithTag(template, 'Application');
+      for (const subnet of Object.values(application)) {
+        expect(subnet.Properties.MapPublicIpOnLaunch).toBe(false);
+        expect(subnet.Properties.Tags).toEqual(expect.arrayContaining([{ Key: 'aws-cdk:subnet-type', Value: 'Public' }]));
+      }
+      const tables = routeTableOf(Object.keys(application));
+      expect(tables).toHaveLength(2);
+      for (const table of tables) {
+        const routes = routesOf(table);
+        expect(routes).toHaveLength(1);
+        expect(routes[0].Properties).toMatchObject({ DestinationCidrBlock: '0.0.0.0/0', GatewayId: { Ref: expect.stringMatching(/IGW/) } });
+      }
+    });
+
+    test('the data tier stays isolated: no route at all', () => {
+      const tables = routeTableOf(Object.keys(subnetsWithTag(template, 'Data')));
+      expect(tables).toHaveLength(2);
+      for (const table of tables) expect(routesOf(table)).toEqual([]);
+      for (const subnet of Object.values(subnetsWithTag(template, 'Data'))) {
+        expect(subnet.Properties.MapPublicIpOnLaunch).toBe(false);
+      }
+    });
+
+    test('only the public and application tiers route out (4 routes, all to the internet gateway)', () => {
+      const routes = Object.values(template.findResources('AWS::EC2::Route'));
+      expect(routes).toHaveLength(4);
+      for (const route of routes) expect(route.Properties.GatewayId).toBeDefined();
+    });
+
+    test('asks for public task addresses; selections stay by group name', () => {
+      expect(network.assignPublicIpToTasks).toBe(true);
+      expect(network.natLayout).toBe(NatLayout.PUBLIC_TASKS);
+      expect(network.applicationSubnets).toEqual({ subnetGroupName: 'Application' });
+      expect(network.publicSubnets).toEqual({ subnetGroupName: 'Public' });
+      expect(network.dataSubnets).toEqual({ subnetGroupName: 'Data' });
+    });
+  });
+
+  test.each([NatLayout.ONE_PER_AZ, NatLayout.SINGLE, NatLayout.NONE])('layout %s gives tasks no public address', (natLayout) => {
+    const stack = testStack();
+    const network = new MoodleNetwork(stack, 'Network', { natLayout });
+    checkStack(stack, `network-layout-${natLayout.toLowerCase().replace(/_/g, '-')}`);
+    expect(network.assignPublicIpToTasks).toBe(false);
+  });
+
   test('custom CIDR and flow-log retention', () => {
     const stack = testStack();
     new MoodleNetwork(stack, 'Network', { cidr: '172.20.0.0/18', flowLogRetention: logs.RetentionDays.ONE_YEAR });
@@ -146,7 +216,16 @@ describe('MoodleNetwork with an existing VPC', () => {
     expect(network.vpc.selectSubnets(network.dataSubnets).subnets).toEqual(vpc.isolatedSubnets);
     expect(network.vpc.selectSubnets(network.applicationSubnets).subnets).toEqual(vpc.privateSubnets);
     expect(network.natLayout).toBeUndefined();
+    expect(network.assignPublicIpToTasks).toBe(false);
     Template.fromStack(stack).resourceCountIs('AWS::EC2::VPC', 1);
+  });
+
+  test('the PUBLIC_TASKS layout with an existing vpc fails and names the fix', () => {
+    const stack = testStack();
+    const vpc = existingVpc(stack, allTiers);
+    expect(() => new MoodleNetwork(stack, 'Network', { vpc, natLayout: NatLayout.PUBLIC_TASKS })).toThrow(
+      /natLayout only shape a VPC that MoodleNetwork creates, but an existing vpc was given\. Remove natLayout/,
+    );
   });
 
   test('without isolated subnets fails and names the tier', () => {

@@ -125,6 +125,23 @@ describe('upgrade buildspec', () => {
     expect(commands.join('\n')).toContain('awsvpcConfiguration={subnets=[$SUBNET_IDS],securityGroups=[$SECURITY_GROUP_IDS],assignPublicIp=DISABLED}');
   });
 
+  test('with assignPublicIp, the task gets a public IP (public subnets without NAT)', () => {
+    const publicSpec = upgradeBuildSpec({
+      cluster: 'moodle',
+      upgradeTaskDefinitionArn: 'arn:aws:ecs:eu-west-1:123456789012:task-definition/moodle-upgrade:3',
+      containerName: 'moodle',
+      subnetIds: 'subnet-1',
+      securityGroupIds: 'sg-1',
+      tagParameterName: '/moodle/image-tag',
+      timeoutSeconds: 3600,
+      pollSeconds: 15,
+      assignPublicIp: true,
+    }) as any;
+    const joined = commandsOf(publicSpec).join('\n');
+    expect(joined).toContain('--network-configuration "awsvpcConfiguration={subnets=[$SUBNET_IDS],securityGroups=[$SECURITY_GROUP_IDS],assignPublicIp=ENABLED}" --query');
+    expect(joined).not.toContain('assignPublicIp=DISABLED');
+  });
+
   test('the new revision changes only the Moodle container\'s image', () => {
     const current = {
       taskDefinitionArn: 'arn:aws:ecs:eu-west-1:123456789012:task-definition/moodle-upgrade:3',

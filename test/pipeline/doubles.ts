@@ -5,7 +5,7 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
-import { IMoodleDeployTarget, MoodleImageTag, MoodleNetwork } from '../../src';
+import { IMoodleDeployTarget, MoodleImageTag, MoodleNetwork, NatLayout } from '../../src';
 
 /** Options of the test double. */
 export interface DeployTargetOptions {
@@ -17,6 +17,8 @@ export interface DeployTargetOptions {
   /** Use a literal image tag instead of the tag parameter. */
   readonly literalImageTag?: boolean;
   readonly containerName?: string;
+  /** Give the double a network with the PUBLIC_TASKS layout (public application subnets, public task IPs). */
+  readonly publicTasks?: boolean;
 }
 
 /**
@@ -37,13 +39,15 @@ export class TestDeployTarget extends Construct implements IMoodleDeployTarget {
   public readonly upgradeTaskDefinition: ecs.FargateTaskDefinition;
   public readonly taskSubnets: ec2.SubnetSelection;
   public readonly taskSecurityGroups: ec2.ISecurityGroup[];
+  public readonly assignPublicIp: boolean;
 
   constructor(scope: Construct, id: string, options: DeployTargetOptions = {}) {
     super(scope, id);
     this.cpuArchitecture = options.cpuArchitecture ?? ecs.CpuArchitecture.ARM64;
     this.containerName = 'moodle';
-    const network = new MoodleNetwork(this, 'Network', { natLayout: undefined });
+    const network = new MoodleNetwork(this, 'Network', { natLayout: options.publicTasks ? NatLayout.PUBLIC_TASKS : undefined });
     this.taskSubnets = network.applicationSubnets;
+    this.assignPublicIp = network.assignPublicIpToTasks;
     this.cluster = new ecs.Cluster(this, 'Cluster', { vpc: network.vpc, containerInsightsV2: ecs.ContainerInsights.ENHANCED });
     this.imageRepository = new ecr.Repository(this, 'Images', {
       imageScanOnPush: true,
@@ -88,6 +92,7 @@ export class TestDeployTarget extends Construct implements IMoodleDeployTarget {
       taskDefinitionRevision: pinned ? undefined : ecs.TaskDefinitionRevision.LATEST,
       vpcSubnets: this.taskSubnets,
       securityGroups: this.taskSecurityGroups,
+      assignPublicIp: this.assignPublicIp,
       minHealthyPercent: 100,
       circuitBreaker: { enable: true, rollback: !options.noRollback },
     });

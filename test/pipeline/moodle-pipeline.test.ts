@@ -307,6 +307,26 @@ describe('MoodlePipeline props', () => {
     expect(pipeline.buildImage).toBe(codebuild.LinuxBuildImage.STANDARD_7_0);
   });
 
+  test('a target in public subnets without NAT: the upgrade task gets a public IP', () => {
+    const stack = testStack();
+    const target = deployTarget(stack, { cpuArchitecture: ecs.CpuArchitecture.X86_64, publicTasks: true });
+    expect(target.assignPublicIp).toBe(true);
+    new MoodlePipeline(stack, 'Pipeline', { target });
+    const template = checkStack(stack, 'pipeline-public-tasks');
+    const commands: string[] = buildSpecOf(template, 'PipelineUpgradeProject').phases.build.commands;
+    expect(commands.join('\n')).toContain('securityGroups=[$SECURITY_GROUP_IDS],assignPublicIp=ENABLED}');
+    expect(commands.join('\n')).not.toContain('assignPublicIp=DISABLED');
+  });
+
+  test('a target with private subnets: the upgrade task gets no public IP', () => {
+    const stack = testStack();
+    const target = deployTarget(stack, { cpuArchitecture: ecs.CpuArchitecture.X86_64 });
+    expect(target.assignPublicIp).toBe(false);
+    new MoodlePipeline(stack, 'Pipeline', { target });
+    const template = checkStack(stack, 'pipeline-private-tasks');
+    expect(buildSpecOf(template, 'PipelineUpgradeProject').phases.build.commands.join('\n')).toContain('assignPublicIp=DISABLED}');
+  });
+
   test('a newer build image of the right architecture', () => {
     const stack = testStack();
     new MoodlePipeline(stack, 'Pipeline', {

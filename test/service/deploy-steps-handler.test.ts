@@ -53,6 +53,20 @@ describe('install-or-upgrade step', () => {
     })]);
   });
 
+  test('gives the task a public IP when asked (public application subnets without NAT)', async () => {
+    const { handlers, calls } = fakes({ runTask: { tasks: [{ taskArn }] } });
+    await handlers.onEvent({ RequestType: 'Create', ResourceProperties: { ...installProps, AssignPublicIp: 'ENABLED' } });
+    expect(calls.runTask[0].networkConfiguration).toEqual({
+      awsvpcConfiguration: { subnets: ['subnet-1', 'subnet-2'], securityGroups: ['sg-1'], assignPublicIp: 'ENABLED' },
+    });
+  });
+
+  test.each([['DISABLED'], ['enabled'], ['true']])('any AssignPublicIp other than ENABLED (%s) gives no public IP', async (value) => {
+    const { handlers, calls } = fakes({ runTask: { tasks: [{ taskArn }] } });
+    await handlers.onEvent({ RequestType: 'Update', ResourceProperties: { ...installProps, AssignPublicIp: value } });
+    expect(calls.runTask[0].networkConfiguration.awsvpcConfiguration.assignPublicIp).toBe('DISABLED');
+  });
+
   test('fails when ECS cannot start the task, with its reason', async () => {
     const { handlers } = fakes({ runTask: { tasks: [], failures: [{ reason: 'Capacity is unavailable at this time' }] } });
     await expect(handlers.onEvent({ RequestType: 'Create', ResourceProperties: installProps })).rejects.toThrow(

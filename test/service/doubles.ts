@@ -22,6 +22,7 @@ export class NetworkDouble extends Construct implements IMoodleNetwork {
   public readonly publicSubnets: ec2.SubnetSelection = { subnetGroupName: 'Public' };
   public readonly applicationSubnets: ec2.SubnetSelection = { subnetGroupName: 'Application' };
   public readonly dataSubnets: ec2.SubnetSelection = { subnetGroupName: 'Data' };
+  public readonly assignPublicIpToTasks: boolean = false;
 
   constructor(scope: Construct, id: string) {
     super(scope, id);

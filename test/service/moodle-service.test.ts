@@ -5,7 +5,8 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import { tiers } from './doubles';
+import { CacheDouble, DataDouble, EdgeDouble, tiers } from './doubles';
+import { MoodleNetwork, NatLayout } from '../../src/network';
 import { MoodleService, MoodleServiceProps } from '../../src/service';
 import { checkStack, testStack } from '../util/checks';
 
@@ -244,6 +245,7 @@ describe('MoodleService defaults', () => {
       ContainerName: 'moodle',
       LogGroupName: { Ref: Match.stringLikeRegexp('ServiceLogs') },
       LogStreamPrefix: 'install-or-upgrade',
+      AssignPublicIp: Match.absent(),
     });
     // A new image tag is a new Image property (and a new task definition revision): the task runs again.
     expect(JSON.stringify(resources[installId].Properties.Image)).toContain(`:${service.imageTag}`);
@@ -556,12 +558,85 @@ describe('MoodleService props', () => {
   });
 });
 
+describe('MoodleService in public application subnets (NAT layout PUBLIC_TASKS)', () => {
+  const stack = testStack();
+  const network = new MoodleNetwork(stack, 'Network', { natLayout: NatLayout.PUBLIC_TASKS });
+  const data = new DataDouble(stack, 'Data', network);
+  const cache = new CacheDouble(stack, 'Cache', network);
+  const edge = new EdgeDouble(stack, 'Edge', network);
+  const service = new MoodleService(stack, 'Service', {
+    network, data, cache, edge, adminEmail: 'moodle-admin@example.edu', cronSpot: true, pipelineManagedImage: true,
+  });
+  const template = checkStack(stack, 'service-public-tasks');
+  const services = Object.entries(template.findResources('AWS::ECS::Service'));
+
+  test('web and cron tasks get a public IPv4 address in the application subnets', () => {
+    expect(services).toHaveLength(2);
+    for (const [, ecsService] of services) {
+      expect(ecsService.Properties.NetworkConfiguration.AwsvpcConfiguration).toEqual({
+        AssignPublicIp: 'ENABLED',
+        SecurityGroups: [{ 'Fn::GetAtt': [expect.stringMatching(/ServiceTaskSecurityGroup/), 'GroupId'] }],
+        Subnets: [{ Ref: expect.stringMatching(/ApplicationSubnet1/) }, { Ref: expect.stringMatching(/ApplicationSubnet2/) }],
+      });
+    }
+  });
+
+  test('the install/upgrade task is asked for a public address too', () => {
+    template.hasResourceProperties('Custom::MoodleInstallOrUpgrade', {
+      AssignPublicIp: 'ENABLED',
+      Subnets: [{ Ref: Match.stringLikeRegexp('ApplicationSubnet1') }, { Ref: Match.stringLikeRegexp('ApplicationSubnet2') }],
+    });
+  });
+
+  test('the pipeline deploy target carries the choice', () => {
+    expect(service.deployTarget?.assignPublicIp).toBe(true);
+  });
+
+  test('the task security group admits only the load balancer (nothing from an address range)', () => {
+    const ingress = Object.values(template.findResources('AWS::EC2::SecurityGroupIngress'))
+      .filter((rule) => JSON.stringify(rule.Properties.GroupId).includes('ServiceTaskSecurityGroup'));
+    expect(ingress).toHaveLength(1);
+    expect(ingress[0].Properties).toMatchObject({
+      FromPort: 8080,
+      ToPort: 8080,
+      SourceSecurityGroupId: { 'Fn::GetAtt': [expect.stringMatching(/EdgeLoadBalancerSecurityGroup/), 'GroupId'] },
+    });
+    const taskGroup = Object.entries(template.findResources('AWS::EC2::SecurityGroup'))
+      .find(([id]) => id.includes('ServiceTaskSecurityGroup'))![1];
+    expect(taskGroup.Properties.SecurityGroupIngress).toBeUndefined();
+  });
+
+  test('cronSpot puts the cron task on Fargate Spot; the web base stays on demand', () => {
+    const cron = services.find(([id]) => id.includes('CronService'))![1];
+    expect(cron.Properties.CapacityProviderStrategy).toEqual([{ CapacityProvider: 'FARGATE_SPOT', Base: 1, Weight: 1 }]);
+    const web = services.find(([id]) => id.includes('WebService'))![1];
+    expect(web.Properties.CapacityProviderStrategy[0]).toEqual({ CapacityProvider: 'FARGATE', Base: 1, Weight: 0 });
+  });
+});
+
+describe('MoodleService without public task addresses (default)', () => {
+  const { stack, service } = build({ pipelineManagedImage: true });
+  const template = checkStack(stack, 'service-private-tasks');
+
+  test('no task gets a public address and the cron task runs on demand', () => {
+    const services = Object.entries(template.findResources('AWS::ECS::Service'));
+    for (const [, ecsService] of services) {
+      expect(ecsService.Properties.NetworkConfiguration.AwsvpcConfiguration.AssignPublicIp).toBe('DISABLED');
+    }
+    const cron = services.find(([id]) => id.includes('CronService'))![1];
+    expect(cron.Properties.CapacityProviderStrategy).toEqual([{ CapacityProvider: 'FARGATE', Base: 1, Weight: 1 }]);
+    template.hasResourceProperties('Custom::MoodleInstallOrUpgrade', { AssignPublicIp: Match.absent() });
+    expect(service.deployTarget?.assignPublicIp).toBe(false);
+  });
+});
+
 describe('MoodleService rejects bad input at synth', () => {
   const cases: Array<[string, Partial<MoodleServiceProps>, RegExp]> = [
     ['an invalid CPU/memory pair', { cpu: 1024, memory: Size.gibibytes(1) }, /memory is 1024 MiB, which Fargate does not combine with cpu 1024.*use 2048, 3072/],
     ['a CPU value Fargate does not offer', { cpu: 1000 }, /cpu is 1000, which Fargate does not offer\. Use one of 256, 512/],
     ['an invalid cron task size', { cronCpu: 256, cronMemory: Size.gibibytes(4) }, /cronMemory is 4096 MiB.*cronCpu 256/],
     ['ARM64 with a Fargate Spot weight', { cpuArchitecture: ecs.CpuArchitecture.ARM64, spotWeight: 1 }, /spotWeight is 1 with cpuArchitecture ARM64.*Fargate Spot runs only Linux X86_64 tasks.*Set spotWeight to 0/],
+    ['ARM64 with the cron task on Fargate Spot', { cpuArchitecture: ecs.CpuArchitecture.ARM64, cronSpot: true }, /cronSpot is true with cpuArchitecture ARM64.*Fargate Spot runs only Linux X86_64 tasks.*Remove cronSpot/],
     ['an on-demand base below one', { onDemandBase: 0 }, /onDemandBase is 0.*Set onDemandBase to 1/],
     ['a negative weight', { spotWeight: -1 }, /spotWeight is -1.*Set spotWeight to 0 or a positive integer/],
     ['all weights zero', { onDemandWeight: 0, spotWeight: 0 }, /onDemandWeight and spotWeight are both 0.*Give spotWeight.*or onDemandWeight a value of 1 or more/],
