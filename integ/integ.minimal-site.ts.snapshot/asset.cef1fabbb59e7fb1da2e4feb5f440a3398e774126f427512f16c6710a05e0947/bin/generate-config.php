@@ -138,6 +138,45 @@ if ($redishost !== null) {
     $cfg['session_handler_class'] = '\core\session\database';
 }
 
+// Outgoing mail over SMTP (for example Amazon SES). These are admin settings (message_email); set in config.php
+// they are "forced settings" (config-dist.php, section 8): Moodle uses them and the admin UI cannot change them.
+$smtphost = env('MOODLE_SMTP_HOST');
+if ($smtphost !== null) {
+    if (!preg_match('/^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$/', $smtphost)) {
+        fail("MOODLE_SMTP_HOST must be a plain host name (use MOODLE_SMTP_PORT for the port), got '$smtphost'");
+    }
+    foreach (['MOODLE_SMTP_USER', 'MOODLE_SMTP_PASSWORD'] as $name) {
+        if (env($name) === null) {
+            fail("MOODLE_SMTP_HOST is set but $name is missing: the SMTP server needs authentication (LOGIN over STARTTLS)");
+        }
+    }
+    $smtpport = env_int('MOODLE_SMTP_PORT', 587);
+    if ($smtpport < 1 || $smtpport > 65535) {
+        fail("MOODLE_SMTP_PORT must be a port from 1 to 65535, got '$smtpport'");
+    }
+    $cfg += [
+        'smtphosts' => "$smtphost:$smtpport",
+        // 'tls' is STARTTLS in PHPMailer (port 587); 'ssl' would be implicit TLS (port 465).
+        'smtpsecure' => 'tls',
+        'smtpauthtype' => 'LOGIN',
+        'smtpuser' => env('MOODLE_SMTP_USER'),
+        'smtppass' => env('MOODLE_SMTP_PASSWORD'),
+    ];
+} else {
+    $stray = array_values(array_filter(['MOODLE_SMTP_PORT', 'MOODLE_SMTP_USER', 'MOODLE_SMTP_PASSWORD'],
+        fn ($name) => env($name) !== null));
+    if ($stray) {
+        fail(implode(', ', $stray) . ' set without MOODLE_SMTP_HOST: set MOODLE_SMTP_HOST too, or remove them');
+    }
+}
+$noreply = env('MOODLE_NOREPLY_ADDRESS');
+if ($noreply !== null) {
+    if (filter_var($noreply, FILTER_VALIDATE_EMAIL) === false) {
+        fail("MOODLE_NOREPLY_ADDRESS must be an email address, got '$noreply'");
+    }
+    $cfg['noreplyaddress'] = $noreply;
+}
+
 $lines = [
     '<?php',
     '// Generated at container start by generate-config.php. Do not edit: changes are lost at the next start.',

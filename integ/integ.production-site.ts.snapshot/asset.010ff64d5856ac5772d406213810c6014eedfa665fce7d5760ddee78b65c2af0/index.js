@@ -71,7 +71,8 @@ function createHandlers(clients) {
         awsvpcConfiguration: {
           subnets: props.Subnets,
           securityGroups: props.SecurityGroups,
-          assignPublicIp: 'DISABLED',
+          // ENABLED only in public application subnets (NAT layout PUBLIC_TASKS): the task's way out.
+          assignPublicIp: props.AssignPublicIp === 'ENABLED' ? 'ENABLED' : 'DISABLED',
         },
       },
     });
