@@ -5,5 +5,6 @@ export * from './edge';
 export * from './service';
 export * from './pipeline';
 export * from './monitoring';
+export * from './mail';
 export { MoodlePreset } from './presets';
 export * from './moodle-on-fargate';

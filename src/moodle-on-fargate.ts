@@ -5,6 +5,7 @@ import { MoodleCache, MoodleCacheOptions } from './cache';
 import { MoodleData, MoodleDataOptions } from './data';
 import { CREATED_DATABASE_PROPS } from './data/moodle-data';
 import { MoodleEdge, MoodleEdgeOptions } from './edge';
+import { MoodleMail, MoodleMailProps } from './mail';
 import { MoodleMonitoring, MoodleMonitoringOptions } from './monitoring';
 import { MoodleNetwork, MoodleNetworkProps } from './network';
 import { MoodlePipeline, MoodlePipelineOptions } from './pipeline';
@@ -61,6 +62,14 @@ export interface MoodleOnFargateProps {
   readonly service?: MoodleServiceOptions;
 
   /**
+   * Outgoing mail through Amazon SES: a domain identity with DKIM records in the given zone and SMTP
+   * credentials for Moodle.
+   *
+   * @default - no outgoing mail set up
+   */
+  readonly mail?: MoodleMailProps;
+
+  /**
    * Whether to add a MoodlePipeline that builds and rolls out the image from a source repository.
    *
    * @default false
@@ -106,6 +115,8 @@ export class MoodleOnFargate extends Construct {
   public readonly edge: MoodleEdge;
   /** The cluster, services and install/upgrade task. */
   public readonly service: MoodleService;
+  /** Outgoing mail through SES, when asked for. */
+  public readonly mail?: MoodleMail;
   /** The pipeline, when asked for. */
   public readonly pipeline?: MoodlePipeline;
   /** Alarms and dashboard, when on. */
@@ -155,9 +166,14 @@ export class MoodleOnFargate extends Construct {
     // ARM64 asked for wins over a preset's cron task on Fargate Spot (X86_64 only).
     const armGiven = props.service?.cpuArchitecture?._cpuArchitecture === ecs.CpuArchitecture.ARM64._cpuArchitecture;
     const servicePreset = armGiven && props.service?.cronSpot === undefined ? withoutProps(preset.service, ['cronSpot']) : preset.service;
+    if (props.mail && props.service?.mail) {
+      throw new Error('MoodleOnFargate: both mail and service.mail are given. Give mail (SES set up for you) or service.mail (your own SMTP server), not both.');
+    }
+    this.mail = props.mail ? new MoodleMail(this, 'Mail', props.mail) : undefined;
     this.service = new MoodleService(this, 'Service', {
       ...withPreset(servicePreset, props.service),
       pipelineManagedImage: wantsPipeline || props.service?.pipelineManagedImage,
+      mail: this.mail ?? props.service?.mail,
       network,
       data: this.data,
       cache: this.cache,

@@ -1,7 +1,8 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
-import { MoodleOnFargate, MoodlePreset, NatLayout } from '../src';
+import * as route53 from 'aws-cdk-lib/aws-route53';
+import { MoodleMail, MoodleOnFargate, MoodlePreset, NatLayout } from '../src';
 import { checkStack, testStack } from './util/checks';
 import { siteCostLines } from '../scripts/cost/site-cost-lines';
 import { totalMonthlyUsd } from '../scripts/cost/template-cost';
@@ -241,5 +242,40 @@ describe('MoodleOnFargate bad input', () => {
     expect(() => site({ preset: MoodlePreset.DEVELOPMENT, monitoringOptions: { alarmEmail: 'ops@example.edu' } })).toThrow(
       /monitoringOptions is given but monitoring is off\. Set monitoring: true/,
     );
+  });
+});
+
+describe('MoodleOnFargate with outgoing mail through SES', () => {
+  const stack = testStack('us-east-1');
+  const zone = route53.HostedZone.fromHostedZoneAttributes(stack, 'Zone', { hostedZoneId: 'Z0123456789EXAMPLE', zoneName: 'example.edu' });
+  const moodle = new MoodleOnFargate(stack, 'Moodle', {
+    preset: MoodlePreset.DEVELOPMENT,
+    mail: { domainName: 'example.edu', hostedZone: zone },
+    service: { adminEmail: 'admin@example.edu' },
+  });
+  const template = checkStack(stack, 'site-with-mail');
+
+  test('Moodle gets the SES SMTP host and no-reply address as settings and the credentials as ECS secrets', () => {
+    expect(moodle.mail).toBeDefined();
+    const web = Object.values(template.findResources('AWS::ECS::TaskDefinition'))
+      .map((definition) => definition.Properties.ContainerDefinitions[0])
+      .find((container) => container.Environment.some((entry: { Name: string; Value: string }) => entry.Value === 'web'));
+    const environment = Object.fromEntries(web.Environment.map((entry: { Name: string; Value: unknown }) => [entry.Name, entry.Value]));
+    expect(environment.MOODLE_SMTP_HOST).toBe('email-smtp.us-east-1.amazonaws.com');
+    expect(environment.MOODLE_SMTP_PORT).toBe('587');
+    expect(environment.MOODLE_NOREPLY_ADDRESS).toBe('noreply@example.edu');
+    const secretNames = web.Secrets.map((secret: { Name: string }) => secret.Name);
+    expect(secretNames).toEqual(expect.arrayContaining(['MOODLE_SMTP_USER', 'MOODLE_SMTP_PASSWORD']));
+    expect(Object.keys(environment)).not.toContain('MOODLE_SMTP_PASSWORD');
+  });
+
+  test('both mail and service.mail fail', () => {
+    const other = testStack('us-east-1');
+    const otherZone = route53.HostedZone.fromHostedZoneAttributes(other, 'Zone', { hostedZoneId: 'Z0123456789EXAMPLE', zoneName: 'example.edu' });
+    const smtp = new MoodleMail(other, 'Smtp', { domainName: 'example.edu', hostedZone: otherZone });
+    expect(() => new MoodleOnFargate(other, 'Moodle', {
+      mail: { domainName: 'example.edu', hostedZone: otherZone },
+      service: { mail: smtp },
+    })).toThrow(/both mail and service\.mail are given/);
   });
 });

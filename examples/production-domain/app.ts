@@ -17,6 +17,7 @@ const zone = route53.HostedZone.fromHostedZoneAttributes(stack, 'Zone', {
 new MoodleOnFargate(stack, 'Moodle', {
   preset: MoodlePreset.PRODUCTION,
   edge: { domainName: 'moodle.example.edu', hostedZone: zone },
+  mail: { domainName: 'moodle.example.edu', hostedZone: zone }, // Moodle's mail through Amazon SES
   service: { adminEmail: 'moodle-admin@example.edu', siteFullName: 'Example University Moodle', siteShortName: 'exu' },
   monitoringOptions: { alarmEmail: 'moodle-ops@example.edu' },
 });

@@ -23,6 +23,7 @@ import { IMoodleCache } from '../cache/moodle-cache-interfaces';
 import { IMoodleData } from '../data/moodle-data-interfaces';
 import { IMoodleEdge } from '../edge/moodle-edge-interfaces';
 import { imageContract } from '../image-contract';
+import { IMoodleMail } from '../mail/moodle-mail';
 import { IMoodleNetwork } from '../network';
 import { IMoodleDeployTarget } from '../pipeline/moodle-pipeline-interfaces';
 import { MoodleImageTag } from '../pipeline/moodle-image-tag';
@@ -222,6 +223,14 @@ export interface MoodleServiceOptions {
    * @default false
    */
   readonly pipelineManagedImage?: boolean;
+
+  /**
+   * Outgoing mail: Moodle sends through this SMTP server (for example a `MoodleMail`, Amazon SES), with the
+   * credentials injected as ECS secrets.
+   *
+   * @default - no SMTP: Moodle uses PHP's mail(), which a Fargate task cannot deliver
+   */
+  readonly mail?: IMoodleMail;
 
   /**
    * Docker Hub credentials (JSON with `username` and `password`) for the image build's base-image pulls,
@@ -502,6 +511,13 @@ export class MoodleService extends Construct implements ec2.IConnectable {
       MOODLE_DB_PASSWORD: ecs.Secret.fromSecretsManager(data.databaseSecret, 'password'),
     };
     if (cache.authSecret) secrets.MOODLE_REDIS_AUTH = ecs.Secret.fromSecretsManager(cache.authSecret);
+    if (props.mail) {
+      environment.MOODLE_SMTP_HOST = props.mail.smtpHost;
+      environment.MOODLE_SMTP_PORT = Tokenization.stringifyNumber(props.mail.smtpPort);
+      environment.MOODLE_NOREPLY_ADDRESS = props.mail.noReplyAddress;
+      secrets.MOODLE_SMTP_USER = ecs.Secret.fromSecretsManager(props.mail.smtpSecret, 'username');
+      secrets.MOODLE_SMTP_PASSWORD = ecs.Secret.fromSecretsManager(props.mail.smtpSecret, 'password');
+    }
 
     const taskDefinition = (name: string, role: string, size: { cpu: number; memoryMiB: number }, extra: {
       environment?: Record<string, string>;
