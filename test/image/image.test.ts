@@ -21,6 +21,23 @@ describe('Moodle image start-up scripts', () => {
       throw new Error(`config_test.php exited with ${result.status}:\n${output}`);
     }
   });
+
+  test('muc_contract_test.php passes (configure-cache.php against a fake Moodle tree)', () => {
+    const probe = spawnSync('php', ['--version'], { encoding: 'utf8' });
+    if (probe.error || probe.status !== 0) {
+      throw new Error('php CLI missing: apt-get install php-cli');
+    }
+    const result = spawnSync('php', [path.join(__dirname, 'muc_contract_test.php')], {
+      encoding: 'utf8',
+      // The test gives configure-cache.php an exact environment; keep the host's MOODLE_* and FAKE_* out.
+      env: { PATH: process.env.PATH ?? '' },
+    });
+    const output = `${result.stdout}${result.stderr}`;
+    expect(output).toMatch(/^\d+ passed, 0 failed$/m);
+    if (result.status !== 0) {
+      throw new Error(`muc_contract_test.php exited with ${result.status}:\n${output}`);
+    }
+  });
 });
 
 describe('Moodle Dockerfile', () => {
