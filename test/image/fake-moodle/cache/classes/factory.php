@@ -13,6 +13,11 @@ class factory {
         return self::$instance;
     }
 
+    /** Moodle's factory::reset(): forgets the factory and the config objects it cached. */
+    public static function reset(): void {
+        self::$instance = null;
+    }
+
     public function create_config_instance($writer = false) {
         return $writer ? new config_writer() : new config();
     }
