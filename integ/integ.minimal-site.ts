@@ -1,5 +1,5 @@
-import { App, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { IntegTest } from '@aws-cdk/integ-tests-alpha';
+import { App, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { assertNoNagFindings, assertSiteWorks, US_EAST_1_CLOUDFRONT_PREFIX_LIST } from './site-assertions';
 import { MoodleOnFargate, MoodlePreset } from '../src';
 

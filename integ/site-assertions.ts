@@ -1,5 +1,5 @@
-import { Duration, Stack } from 'aws-cdk-lib';
 import { ExpectedResult, IntegTest, Match } from '@aws-cdk/integ-tests-alpha';
+import { Duration, Stack } from 'aws-cdk-lib';
 import { nagFindings } from '../examples/nag-check';
 import { MoodleOnFargate } from '../src';
 

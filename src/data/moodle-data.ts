@@ -9,11 +9,11 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct, IConstruct } from 'constructs';
-import { acknowledge } from '../private/acknowledge';
 import { DATABASE_PASSWORD_EXCLUDED_CHARACTERS, DatabaseEngine, dataDefaults } from './data-defaults';
 import { IMoodleData } from './moodle-data-interfaces';
 import { imageContract } from '../image-contract';
 import { IMoodleNetwork } from '../network';
+import { acknowledge } from '../private/acknowledge';
 
 /**
  * Options of a {@link MoodleData}: everything but the parts it is wired to.

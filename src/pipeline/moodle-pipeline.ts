@@ -12,11 +12,11 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import { acknowledge, wildcardActionFinding, wildcardResourceFinding } from '../private/acknowledge';
 import { IMAGE_BUILD_EXPORTED_VARIABLES, imageBuildSpec, upgradeBuildSpec } from './buildspecs';
 import { IMoodleDeployTarget } from './moodle-pipeline-interfaces';
 import { MoodlePipelineSource } from './moodle-pipeline-source';
 import { pipelineDefaults, UPGRADE_POLL_SECONDS } from './pipeline-defaults';
+import { acknowledge, wildcardActionFinding, wildcardResourceFinding } from '../private/acknowledge';
 
 /**
  * Options of a {@link MoodlePipeline}: everything but the parts it is wired to.

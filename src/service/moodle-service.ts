@@ -25,8 +25,8 @@ import { IMoodleEdge } from '../edge/moodle-edge-interfaces';
 import { imageContract } from '../image-contract';
 import { IMoodleMail } from '../mail/moodle-mail';
 import { IMoodleNetwork } from '../network';
-import { IMoodleDeployTarget } from '../pipeline/moodle-pipeline-interfaces';
 import { MoodleImageTag } from '../pipeline/moodle-image-tag';
+import { IMoodleDeployTarget } from '../pipeline/moodle-pipeline-interfaces';
 
 /**
  * A scheduled change of the web service's task count bounds, for example more tasks during exam weeks.
