@@ -81,6 +81,8 @@ purge_all_caches();
 
 // Read the mappings back from a fresh config instance: they must name our store.
 $factoryclass = class_exists(\core_cache\factory::class) ? \core_cache\factory::class : 'cache_factory';
+// The factory caches the config object it handed the writer: reset it so the mappings come from the saved file.
+$factoryclass::reset();
 $config = $factoryclass::instance()->create_config_instance(true);
 $mapped = [];
 foreach ($config->get_mode_mappings() as $mapping) {
