@@ -73,3 +73,17 @@ describe('Moodle Dockerfile', () => {
     }
   });
 });
+
+describe('Apache configuration', () => {
+  const apache = fs.readFileSync(path.join(__dirname, '..', '..', 'src', 'image', 'conf', 'apache-moodle.conf'), 'utf8');
+
+  test('keeps idle connections open longer than the load balancer can (origin timeout at most 180 s + 5 s)', () => {
+    const keepAlive = Number(/^KeepAliveTimeout (\d+)$/m.exec(apache)?.[1]);
+    expect(keepAlive).toBeGreaterThan(185);
+    expect(apache).toMatch(/^KeepAlive On$/m);
+  });
+
+  test('stops gracefully within the web task stop timeout (30 s)', () => {
+    expect(Number(/^GracefulShutdownTimeout (\d+)$/m.exec(apache)?.[1])).toBeLessThan(30);
+  });
+});
