@@ -1,32 +1,18 @@
-import { App, ContextProvider, Stack, StackProps } from 'aws-cdk-lib';
+import { App, Stack, StackProps } from 'aws-cdk-lib';
 import * as route53 from 'aws-cdk-lib/aws-route53';
-import * as cxschema from 'aws-cdk-lib/cloud-assembly-schema';
+import { prefixListContextKey } from '../../scripts/offline-context';
 import { MoodleNetwork, NatLayout } from '../../src';
 
 export const ACCOUNT = '123456789012';
 /** What the lookup of CloudFront's origin-facing prefix list answers in the tests. */
 export const CLOUDFRONT_PREFIX_LIST_ID = 'pl-3b927c52';
 
-/** The context key PrefixList.fromLookup reads for the origin-facing prefix list in that account and Region. */
-function prefixListContextKey(region: string): string {
-  const probe = new Stack(new App(), 'Probe', { env: { account: ACCOUNT, region } });
-  return ContextProvider.getKey(probe, {
-    provider: cxschema.ContextProvider.CC_API_PROVIDER,
-    props: {
-      typeName: 'AWS::EC2::PrefixList',
-      propertyMatch: { PrefixListName: 'com.amazonaws.global.cloudfront.origin-facing' },
-      propertiesToReturn: ['PrefixListId'],
-      expectedMatchCount: 'exactly-one',
-    },
-  }).key;
-}
-
 /** An app whose context answers the AZ and prefix-list lookups for the given Regions, like cdk.context.json would. */
 export function edgeTestApp(regions: string[] = ['eu-west-1', 'us-east-1']): App {
   const context: Record<string, unknown> = {};
   for (const region of regions) {
     context[`availability-zones:account=${ACCOUNT}:region=${region}`] = ['a', 'b', 'c'].map((az) => `${region}${az}`);
-    context[prefixListContextKey(region)] = [{ PrefixListId: CLOUDFRONT_PREFIX_LIST_ID, Identifier: CLOUDFRONT_PREFIX_LIST_ID }];
+    context[prefixListContextKey(ACCOUNT, region)] = [{ PrefixListId: CLOUDFRONT_PREFIX_LIST_ID, Identifier: CLOUDFRONT_PREFIX_LIST_ID }];
   }
   return new App({ context });
 }
