@@ -7,19 +7,7 @@
 declare(strict_types=1);
 
 $bin = dirname(__DIR__, 2) . '/src/image/bin';
-$passed = 0;
-$failed = 0;
-
-function check(string $name, bool $ok, string $detail = ''): void {
-    global $passed, $failed;
-    if ($ok) {
-        $passed++;
-        echo "ok   - $name\n";
-    } else {
-        $failed++;
-        echo "FAIL - $name" . ($detail !== '' ? "\n       $detail" : '') . "\n";
-    }
-}
+require __DIR__ . '/harness.php';
 
 function temp_dir(): string {
     static $dirs = [];
@@ -356,5 +344,4 @@ if ($moodletree === false || $moodletree === '') {
     [$code, $out] = run([PHP_BINARY, "$bin/configure-cache.php"], $env); // Leave the working store in place.
 }
 
-echo "$passed passed, $failed failed\n";
-exit($failed === 0 ? 0 : 1);
+finish();

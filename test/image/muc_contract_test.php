@@ -8,19 +8,7 @@ declare(strict_types=1);
 
 $script = dirname(__DIR__, 2) . '/src/image/bin/configure-cache.php';
 $fake = __DIR__ . '/fake-moodle';
-$passed = 0;
-$failed = 0;
-
-function check(string $name, bool $ok, string $detail = ''): void {
-    global $passed, $failed;
-    if ($ok) {
-        $passed++;
-        echo "ok   - $name\n";
-    } else {
-        $failed++;
-        echo "FAIL - $name" . ($detail !== '' ? "\n       $detail" : '') . "\n";
-    }
-}
+require __DIR__ . '/harness.php';
 
 /** A fresh, empty state file (the fake treats empty as a new site with Moodle's default stores). */
 function state_file(): string {
@@ -188,5 +176,4 @@ if (extension_loaded('redis')) {
     echo "skip - run under php -n: the redis extension is not loaded, so every run above already used the stub\n";
 }
 
-echo "$passed passed, $failed failed\n";
-exit($failed === 0 ? 0 : 1);
+finish();
