@@ -22,7 +22,7 @@ export enum MoodlePreset {
   /**
    * A production site that survives the loss of an Availability Zone: a NAT gateway per AZ, a Multi-AZ
    * database, a cache with a replica in the other AZ, web tasks in both AZs (one on demand, the rest on
-   * Fargate Spot), WAF, alarms, deletion protection, data retained.
+   * Fargate Spot), WAF, alarms, deletion protection, data retained, database passwords rotated every 30 days.
    */
   PRODUCTION = 'PRODUCTION',
 }
@@ -73,6 +73,7 @@ const production: PresetValues = {
     multiAz: true,
     removalPolicy: RemovalPolicy.SNAPSHOT,
     deletionProtection: true,
+    secretRotation: Duration.days(30),
   },
   cache: { nodeType: 'cache.t4g.micro', replicas: 1 },
   edge: { enableWaf: true, deletionProtection: true },

@@ -27,6 +27,16 @@ describe('MoodleOnFargate with no props (production preset, CloudFront domain)',
     template.resourceCountIs('AWS::WAFv2::WebACL', 1);
   });
 
+  test('rotates the database passwords every 30 days, and the web and cron tasks follow the rotation', () => {
+    expect(moodle.data.secretRotation).toBeDefined();
+    expect(moodle.data.adminSecretRotation).toBeDefined();
+    template.resourceCountIs('AWS::SecretsManager::RotationSchedule', 2);
+    template.hasResourceProperties('AWS::SecretsManager::RotationSchedule', { RotationRules: { ScheduleExpression: 'rate(30 days)' } });
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: Match.objectLike({ 'detail-type': ['Secret Label Updated'], 'resources': [stack.resolve(moodle.data.databaseSecret.secretArn)] }),
+    });
+  });
+
   test('runs web tasks in both AZs: an on-demand base and Spot above it, at least two', () => {
     template.hasResourceProperties('AWS::ECS::Service', {
       CapacityProviderStrategy: [
@@ -49,6 +59,19 @@ describe('MoodleOnFargate with no props (production preset, CloudFront domain)',
     template.hasResourceProperties('AWS::Events::Rule', {
       EventPattern: Match.objectLike({ detail: Match.objectLike({ stopCode: ['SpotInterruption'] }) }),
     });
+  });
+
+  test('a failed secret rotation notifies the alarm topic', () => {
+    const rule = moodle.monitoring!.rotationFailureRule!;
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: {
+        'source': ['aws.secretsmanager'],
+        'detail-type': ['AWS Service Event via CloudTrail'],
+        'detail': { eventSource: ['secretsmanager.amazonaws.com'], eventName: ['RotationFailed', 'RotationAbandoned'] },
+      },
+      Targets: [Match.objectLike({ Arn: stack.resolve(moodle.monitoring!.alarmTopic.topicArn) })],
+    });
+    expect(rule).toBeDefined();
   });
 
   test('outputs what an operator needs first', () => {
@@ -78,6 +101,8 @@ describe('MoodleOnFargate development preset', () => {
       Engine: 'aurora-mysql', DeletionProtection: false, ServerlessV2ScalingConfiguration: Match.objectLike({ MinCapacity: 0 }),
     });
     template.hasResource('AWS::RDS::DBCluster', { DeletionPolicy: 'Delete' });
+    // No route to Secrets Manager for a rotation function without NAT (PUBLIC_TASKS).
+    template.resourceCountIs('AWS::SecretsManager::RotationSchedule', 0);
     template.resourceCountIs('AWS::WAFv2::WebACL', 0);
     template.resourceCountIs('AWS::CloudWatch::Dashboard', 0);
     expect(moodle.monitoring).toBeUndefined();

@@ -48,6 +48,11 @@ export const dataDefaults = {
   databaseName: 'moodle',
   port: 3306,
   masterUsername: 'moodle',
+  /**
+   * Moodle's own database user. Multi-user rotation alternates it with `moodle_app_clone`, and AWS's
+   * rotation function refuses a clone name longer than 16 characters.
+   */
+  appUsername: 'moodle_app',
   backupRetention: Duration.days(7),
   backupPlanRetention: Duration.days(35),
   backupVaultLock: false,

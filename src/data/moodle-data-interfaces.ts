@@ -15,8 +15,14 @@ export interface IMoodleData {
   readonly databaseName: string;
   /** Moodle's `$CFG->dbtype` for this database: `mysqli`, `mariadb` or `auroramysql`. */
   readonly moodleDbType: string;
-  /** Secret holding the database credentials as JSON with `username` and `password` keys. */
+  /** Secret holding the credentials Moodle connects with, as JSON with `username` and `password` keys. */
   readonly databaseSecret: secretsmanager.ISecret;
+  /**
+   * Credentials (JSON with `username` and `password`) allowed to create Moodle's database user. Only the
+   * one-off install/upgrade task gets them: it creates the user of `databaseSecret` (or sets its password)
+   * before installing or upgrading. Undefined when that user is managed elsewhere (an existing database).
+   */
+  readonly databaseAdminSecret?: secretsmanager.ISecret;
   /** Network access to the database (allow the Moodle tasks in through it). */
   readonly databaseConnections: ec2.Connections;
   /** The file system that holds `moodledata`. */

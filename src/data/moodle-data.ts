@@ -155,12 +155,17 @@ export interface MoodleDataOptions {
   readonly deletionProtection?: boolean;
 
   /**
-   * Turn on single-user rotation of the database secret at this interval (1 to 1000 days).
-   * Moodle tasks read the password once, at start: after a rotation, running tasks fail to open new
-   * database connections until they are replaced, so restart the service (for example on the
-   * secret's `RotationSucceeded` event) or keep rotation off.
+   * Rotate the database passwords at this interval (1 to 1000 days), without breaking running tasks.
    *
-   * @default - no rotation
+   * Moodle connects as its own user (`moodle_app`, {@link MoodleData.databaseSecret}), which the rotation
+   * alternates with a clone (`moodle_app_clone`): each rotation sets a new password on the user that is not
+   * current, then makes it current. Tasks still holding the previous user's password keep connecting until
+   * the next rotation, and `MoodleService` replaces them as soon as the secret changes. The master user
+   * (only used by the install task and the rotation itself) is rotated in place. The first rotation happens
+   * one interval after deployment. The rotation functions run in the application subnets and need a route to
+   * Secrets Manager, so the NAT layout `PUBLIC_TASKS` cannot have it.
+   *
+   * @default - no rotation (the `PRODUCTION` preset of `MoodleOnFargate` rotates every 30 days)
    */
   readonly secretRotation?: Duration;
 
@@ -253,8 +258,15 @@ export class MoodleData extends Construct implements IMoodleData {
   public readonly databaseName: string;
   /** `mysqli` (RDS for MySQL) or `auroramysql` (Aurora MySQL). */
   public readonly moodleDbType: string;
-  /** Credentials of the database, JSON with `username` and `password`. */
+  /**
+   * Credentials Moodle connects with, JSON with `username` and `password`: the least-privilege user
+   * `moodle_app` of a created database (attached to it), or `existingSecret`.
+   */
   public readonly databaseSecret: secretsmanager.ISecret;
+  /** Master credentials of a created database, used only by the install task and the rotation functions. */
+  public readonly databaseAdminSecret?: secretsmanager.ISecret;
+  /** The secret of Moodle's own database user of a created database (before its attachment to the database). */
+  public readonly appUserSecret?: rds.DatabaseSecret;
   /** Network access to the database. */
   public readonly databaseConnections: ec2.Connections;
   /** The RDS for MySQL instance, created or given. */
@@ -263,8 +275,10 @@ export class MoodleData extends Construct implements IMoodleData {
   public readonly databaseCluster?: rds.IDatabaseCluster;
   /** The parameter group of a created database (instance or cluster parameter group). */
   public readonly parameterGroup?: rds.ParameterGroup;
-  /** The rotation of the database secret, if `secretRotation` is set. */
+  /** The multi-user rotation of Moodle's database secret, if `secretRotation` is set. */
   public readonly secretRotation?: secretsmanager.SecretRotation;
+  /** The single-user rotation of the master secret, if `secretRotation` is set. */
+  public readonly adminSecretRotation?: secretsmanager.SecretRotation;
   /** The file system holding moodledata. */
   public readonly fileSystem: efs.IFileSystem;
   /** The access point Moodle mounts moodledata through. */
@@ -313,16 +327,25 @@ export class MoodleData extends Construct implements IMoodleData {
         ? this.createMysqlInstance(props, removalPolicy, deletionProtection, backupRetention)
         : this.createAuroraCluster(props, removalPolicy, deletionProtection, backupRetention);
       this.parameterGroup = created.parameterGroup;
-      this.databaseSecret = created.secret;
+      this.databaseAdminSecret = created.secret;
+      this.appUserSecret = new rds.DatabaseSecret(this, 'AppUserSecret', {
+        username: dataDefaults.appUsername,
+        dbname: this.databaseName,
+        masterSecret: created.secret,
+        excludeCharacters: DATABASE_PASSWORD_EXCLUDED_CHARACTERS,
+        encryptionKey: props.encryptionKey,
+      });
+      this.databaseSecret = this.appUserSecret.attach(created.target);
       this.databaseConnections = created.connections;
       this.databaseHost = created.host;
       this.databasePort = created.port;
       this.moodleDbType = created.dbType;
       this.databaseInstance = created.instance;
       this.databaseCluster = created.cluster;
+      const secrets = [created.secretConstruct as secretsmanager.Secret, this.appUserSecret];
       if (removalPolicy !== RemovalPolicy.DESTROY) {
-        // A kept database (or its snapshot) is useless without its password.
-        (created.secretConstruct as secretsmanager.Secret).applyRemovalPolicy(RemovalPolicy.RETAIN);
+        // A kept database (or its snapshot) is useless without its passwords.
+        secrets.forEach((secret) => secret.applyRemovalPolicy(RemovalPolicy.RETAIN));
       }
       if (removalPolicy === RemovalPolicy.RETAIN) {
         // A retained database keeps using its security group, which CloudFormation then cannot delete.
@@ -337,12 +360,14 @@ export class MoodleData extends Construct implements IMoodleData {
             'Secrets Manager. Remove secretRotation, or use a NAT layout with NAT gateways (SINGLE or ONE_PER_AZ).',
           );
         }
-        this.secretRotation = created.addRotation(props.secretRotation);
+        const rotation = created.addRotations(this.databaseSecret, props.secretRotation);
+        this.secretRotation = rotation.appUser;
+        this.adminSecretRotation = rotation.admin;
       } else {
-        Validations.of(created.secretConstruct).acknowledge({
+        secrets.forEach((secret) => Validations.of(secret).acknowledge({
           id: 'AwsSolutions-SMG4',
-          reason: 'Rotation is opt-in (secretRotation): Moodle tasks read the password only at start, so a rotation breaks new connections of running tasks until they are restarted.',
-        });
+          reason: 'Rotation is opt-in (secretRotation) because its functions need a route to Secrets Manager that the PUBLIC_TASKS layout lacks; the PRODUCTION preset of MoodleOnFargate rotates every 30 days.',
+        }));
       }
     }
 
@@ -446,11 +471,14 @@ export class MoodleData extends Construct implements IMoodleData {
       port: dataDefaults.port,
       dbType: 'mysqli',
       instance,
-      addRotation: (after) => instance.addRotationSingleUser({
-        automaticallyAfter: after,
-        excludeCharacters: DATABASE_PASSWORD_EXCLUDED_CHARACTERS,
-        vpcSubnets: props.network.applicationSubnets,
-      }),
+      target: instance,
+      addRotations: (appUserSecret, after) => {
+        const options = rotationOptions(props.network, after);
+        return {
+          appUser: instance.addRotationMultiUser('AppUserRotation', { ...options, secret: appUserSecret }),
+          admin: instance.addRotationSingleUser(options),
+        };
+      },
     };
   }
 
@@ -529,11 +557,14 @@ export class MoodleData extends Construct implements IMoodleData {
       port: dataDefaults.port,
       dbType: 'auroramysql',
       cluster,
-      addRotation: (after) => cluster.addRotationSingleUser({
-        automaticallyAfter: after,
-        excludeCharacters: DATABASE_PASSWORD_EXCLUDED_CHARACTERS,
-        vpcSubnets: props.network.applicationSubnets,
-      }),
+      target: cluster,
+      addRotations: (appUserSecret, after) => {
+        const options = rotationOptions(props.network, after);
+        return {
+          appUser: cluster.addRotationMultiUser('AppUserRotation', { ...options, secret: appUserSecret }),
+          admin: cluster.addRotationSingleUser(options),
+        };
+      },
     };
   }
 
@@ -636,7 +667,24 @@ interface CreatedDatabase {
   readonly dbType: string;
   readonly instance?: rds.DatabaseInstance;
   readonly cluster?: rds.DatabaseCluster;
-  readonly addRotation: (after: Duration) => secretsmanager.SecretRotation;
+  readonly target: secretsmanager.ISecretAttachmentTarget;
+  readonly addRotations: (appUserSecret: secretsmanager.ISecret, after: Duration) => {
+    readonly appUser: secretsmanager.SecretRotation;
+    readonly admin: secretsmanager.SecretRotation;
+  };
+}
+
+/**
+ * Rotation every `after`, first one interval after deployment: an immediate rotation could run before the
+ * install task has created Moodle's user, which the multi-user rotation clones.
+ */
+function rotationOptions(network: IMoodleNetwork, after: Duration): rds.RotationSingleUserOptions {
+  return {
+    automaticallyAfter: after,
+    excludeCharacters: DATABASE_PASSWORD_EXCLUDED_CHARACTERS,
+    vpcSubnets: network.applicationSubnets,
+    rotateImmediatelyOnUpdate: false,
+  };
 }
 
 /**

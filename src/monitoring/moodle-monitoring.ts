@@ -61,6 +61,10 @@ export class MoodleMonitoring extends Construct {
   public readonly alarms: Record<string, cloudwatch.Alarm> = {};
   /** The dashboard. */
   public readonly dashboard: cloudwatch.Dashboard;
+  /** The rule that notifies the alarm topic of Fargate Spot interruptions of Moodle tasks. */
+  public readonly spotInterruptionRule: events.Rule;
+  /** The rule that notifies the alarm topic of failed secret rotations (only when the data tier rotates its secrets). */
+  public readonly rotationFailureRule?: events.Rule;
 
   constructor(scope: Construct, id: string, props: MoodleMonitoringProps) {
     super(scope, id);
@@ -154,7 +158,7 @@ export class MoodleMonitoring extends Construct {
       each.addOkAction(topicAction);
     }
 
-    new events.Rule(this, 'SpotInterruptions', {
+    this.spotInterruptionRule = new events.Rule(this, 'SpotInterruptions', {
       description: 'A Moodle web task was stopped by a Fargate Spot interruption',
       eventPattern: {
         source: ['aws.ecs'],
@@ -163,6 +167,19 @@ export class MoodleMonitoring extends Construct {
       },
       targets: [new targets.SnsTopic(this.alarmTopic)],
     });
+    if (data.secretRotation) {
+      // A failed rotation leaves the current password in place, so Moodle keeps working; someone should still look.
+      // Any secret of the account and Region: a rotation failure elsewhere deserves the same attention.
+      this.rotationFailureRule = new events.Rule(this, 'SecretRotationFailures', {
+        description: 'A Secrets Manager rotation failed in this account and Region (the Moodle database secrets rotate this way)',
+        eventPattern: {
+          source: ['aws.secretsmanager'],
+          detailType: ['AWS Service Event via CloudTrail'],
+          detail: { eventSource: ['secretsmanager.amazonaws.com'], eventName: ['RotationFailed', 'RotationAbandoned'] },
+        },
+        targets: [new targets.SnsTopic(this.alarmTopic)],
+      });
+    }
 
     this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
       widgets: [

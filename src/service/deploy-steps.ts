@@ -31,23 +31,8 @@ export class DeploySteps extends Construct {
   constructor(scope: Construct, id: string, props: { readonly totalTimeout: Duration; readonly logRetention: logs.RetentionDays }) {
     super(scope, id);
     this.logGroup = new logs.LogGroup(this, 'Logs', { retention: props.logRetention });
-    const code = lambda.Code.fromAsset(DEPLOY_STEPS_CODE_DIR);
-    const handler = (name: string, entry: string, description: string) => {
-      // Own role with only the log group, instead of the AWSLambdaBasicExecutionRole managed policy.
-      const role = new iam.Role(this, `${name}Role`, { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
-      const fn = new lambda.Function(this, name, {
-        runtime: lambda.Runtime.NODEJS_24_X,
-        handler: `index.${entry}`,
-        code,
-        role,
-        description,
-        timeout: Duration.minutes(1),
-        memorySize: 256,
-        logGroup: this.logGroup,
-      });
-      this.logGroup.grantWrite(role);
-      return fn;
-    };
+    const handler = (name: string, entry: string, description: string) =>
+      serviceHandlerFunction(this, name, { entry, description, logGroup: this.logGroup });
     this.onEventFunction = handler('OnEvent', 'onEvent', 'Moodle on Fargate: starts a deploy step (image build, install/upgrade task)');
     this.isCompleteFunction = handler('IsComplete', 'isComplete', 'Moodle on Fargate: checks whether a deploy step finished');
 
@@ -103,6 +88,27 @@ export class DeploySteps extends Construct {
   public get serviceToken(): string {
     return this.provider.serviceToken;
   }
+}
+
+/**
+ * A function running one of the handlers in DEPLOY_STEPS_CODE_DIR (`index.<entry>`), with a role of its own
+ * that may only write to `logGroup`, instead of the AWSLambdaBasicExecutionRole managed policy.
+ */
+export function serviceHandlerFunction(
+  scope: Construct, id: string, props: { readonly entry: string; readonly description: string; readonly logGroup: logs.ILogGroup },
+): lambda.Function {
+  const role = new iam.Role(scope, `${id}Role`, { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
+  props.logGroup.grantWrite(role);
+  return new lambda.Function(scope, id, {
+    runtime: lambda.Runtime.NODEJS_24_X,
+    handler: `index.${props.entry}`,
+    code: lambda.Code.fromAsset(DEPLOY_STEPS_CODE_DIR),
+    role,
+    description: props.description,
+    timeout: Duration.minutes(1),
+    memorySize: 256,
+    logGroup: props.logGroup,
+  });
 }
 
 /** cdk-nag's IAM5 finding for lambda:InvokeFunction on a function and its versions (`<Arn>:*`). */

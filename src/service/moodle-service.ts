@@ -5,6 +5,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -13,6 +14,7 @@ import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
 import { DeploySteps, INSTALL_OR_UPGRADE_RESOURCE_TYPE } from './deploy-steps';
 import { ImageBuild } from './image-build';
+import { RestartOnSecretChange } from './restart-on-secret-change';
 import { apacheMaxRequestWorkers, BUILDABLE_MOODLE_VERSION, serviceDefaults } from './service-defaults';
 import {
   validateAdminEmail, validateAdminUser, validateCapacity, validateCapacityRange, validateCronSpot, validateHealthCheckGrace,
@@ -324,6 +326,13 @@ export class MoodleService extends Construct implements ec2.IConnectable {
   public readonly imageTagParameter?: ssm.StringParameter;
   /** What a `MoodlePipeline` needs to roll images out to this service; only with `pipelineManagedImage`. */
   public readonly deployTarget?: IMoodleDeployTarget;
+  /**
+   * The EventBridge rule that replaces the web and cron tasks when the database secret's current value changes
+   * (a rotation): tasks read the password only when they start.
+   */
+  public readonly databaseSecretChangeRule: events.Rule;
+  /** The function that rule runs: it forces a new deployment of the web and cron services. */
+  public readonly restartFunction: lambda.IFunction;
 
   constructor(scope: Construct, id: string, props: MoodleServiceProps) {
     super(scope, id);
@@ -584,7 +593,14 @@ export class MoodleService extends Construct implements ec2.IConnectable {
         MOODLE_SITE_FULLNAME: siteFullName,
         MOODLE_SITE_SHORTNAME: siteShortName,
       },
-      secrets: { MOODLE_ADMIN_PASSWORD: ecs.Secret.fromSecretsManager(this.adminSecret, 'password') },
+      secrets: {
+        MOODLE_ADMIN_PASSWORD: ecs.Secret.fromSecretsManager(this.adminSecret, 'password'),
+        // Only this task may create Moodle's database user (or reset its password to the secret's).
+        ...(data.databaseAdminSecret ? {
+          MOODLE_DB_ADMIN_USER: ecs.Secret.fromSecretsManager(data.databaseAdminSecret, 'username'),
+          MOODLE_DB_ADMIN_PASSWORD: ecs.Secret.fromSecretsManager(data.databaseAdminSecret, 'password'),
+        } : {}),
+      },
     });
     this.installTaskDefinition = install.definition;
 
@@ -691,6 +707,15 @@ export class MoodleService extends Construct implements ec2.IConnectable {
     });
     this.cronService.node.addDependency(this.installOrUpgrade, this.capacityProviders);
     if (pipelineManaged) followLatestRevision(this.cronService, this.cronTaskDefinition);
+
+    const restart = new RestartOnSecretChange(this, 'RestartOnDatabaseSecretChange', {
+      secret: data.databaseSecret,
+      cluster: this.cluster,
+      services: [this.webService, this.cronService],
+      logGroup: deploySteps.logGroup,
+    });
+    this.databaseSecretChangeRule = restart.rule;
+    this.restartFunction = restart.function;
 
     if (this.imageTagParameter && this.repository) {
       this.deployTarget = {

@@ -24,6 +24,21 @@ function subnetIds(template: Template, tier: string): string[] {
   }));
 }
 
+/** The one resource of a type whose logical ID starts with a prefix, with that ID. */
+function resourceStartingWith(template: Template, type: string, prefix: string): [string, any] {
+  const found = Object.entries(template.findResources(type)).filter(([id]) => id.startsWith(prefix));
+  expect(found).toHaveLength(1);
+  return found[0];
+}
+
+/** Logical IDs of the master secret's attachment and of Moodle's user secret and its attachment. */
+function secretIds(template: Template) {
+  const [appSecret] = resourceStartingWith(template, 'AWS::SecretsManager::Secret', 'DataAppUserSecret');
+  const [appAttachment] = resourceStartingWith(template, 'AWS::SecretsManager::SecretTargetAttachment', 'DataAppUserSecretAttachment');
+  const [masterAttachment] = resourceStartingWith(template, 'AWS::SecretsManager::SecretTargetAttachment', 'DataDatabaseSecretAttachment');
+  return { appSecret, appAttachment, masterAttachment };
+}
+
 const AURORA = DatabaseEngine.AURORA_MYSQL_SERVERLESS_V2;
 
 describe('MoodleData defaults (RDS for MySQL)', () => {
@@ -87,7 +102,7 @@ describe('MoodleData defaults (RDS for MySQL)', () => {
   });
 
   test('generates credentials without the characters that break Moodle\'s connection', () => {
-    const secret = Object.values(template.findResources('AWS::SecretsManager::Secret'))[0];
+    const [, secret] = resourceStartingWith(template, 'AWS::SecretsManager::Secret', 'TestDataDatabaseSecret');
     const generate = secret.Properties.GenerateSecretString;
     expect(generate.SecretStringTemplate).toBe('{"username":"moodle"}');
     expect(generate.GenerateStringKey).toBe('password');
@@ -102,10 +117,37 @@ describe('MoodleData defaults (RDS for MySQL)', () => {
     expect(allowed.replace(/[A-Za-z0-9]/g, '')).toBe('-._');
   });
 
-  test('keeps the secret when the database is kept, and does not rotate it', () => {
-    template.hasResource('AWS::SecretsManager::Secret', { DeletionPolicy: 'Retain' });
+  test('Moodle connects as its own user moodle_app, whose secret names the master secret for rotation', () => {
+    const { appSecret, appAttachment, masterAttachment } = secretIds(template);
+    const generate = template.toJSON().Resources[appSecret].Properties.GenerateSecretString;
+    expect(generate.SecretStringTemplate).toEqual({
+      'Fn::Join': ['', ['{"username":"moodle_app","dbname":"moodle","masterarn":"', { Ref: masterAttachment }, '"}']],
+    });
+    expect(generate.ExcludeCharacters).toBe(MoodleData.PASSWORD_EXCLUDED_CHARACTERS);
+    template.hasResourceProperties('AWS::SecretsManager::SecretTargetAttachment', {
+      SecretId: { Ref: appSecret },
+      TargetId: { Ref: Match.stringLikeRegexp('^DataDatabase') },
+      TargetType: 'AWS::RDS::DBInstance',
+    });
+    expect(stack.resolve(data.databaseSecret.secretArn)).toEqual({ Ref: appAttachment });
+    expect(stack.resolve(data.databaseAdminSecret!.secretArn)).toEqual({ Ref: masterAttachment });
+    expect(data.appUserSecret).toBeDefined();
+  });
+
+  test('the rotation clone of Moodle\'s user fits AWS\'s rotation function (16 characters at most)', () => {
+    const { appSecret } = secretIds(template);
+    const head = template.toJSON().Resources[appSecret].Properties.GenerateSecretString.SecretStringTemplate['Fn::Join'][1][0];
+    const username = /"username":"([^"]+)"/.exec(head)![1];
+    expect(`${username}_clone`.length).toBeLessThanOrEqual(16);
+  });
+
+  test('keeps both secrets when the database is kept, and does not rotate them', () => {
+    const secrets = Object.values(template.findResources('AWS::SecretsManager::Secret'));
+    expect(secrets).toHaveLength(2);
+    for (const secret of secrets) expect(secret.DeletionPolicy).toBe('Retain');
     template.resourceCountIs('AWS::SecretsManager::RotationSchedule', 0);
     expect(data.secretRotation).toBeUndefined();
+    expect(data.adminSecretRotation).toBeUndefined();
   });
 
   test('puts moodledata on an encrypted, elastic EFS file system kept on removal', () => {
@@ -278,7 +320,8 @@ describe('MoodleData props', () => {
     // Performance Insights does not support micro classes.
     const instance = Object.values(template.findResources('AWS::RDS::DBInstance'))[0];
     expect(instance.Properties.EnablePerformanceInsights).toBeFalsy();
-    template.hasResource('AWS::SecretsManager::Secret', { DeletionPolicy: 'Delete' });
+    const secrets = Object.values(template.findResources('AWS::SecretsManager::Secret'));
+    expect(secrets.map((secret) => secret.DeletionPolicy)).toEqual(['Delete', 'Delete']);
     template.hasResourceProperties('AWS::Backup::BackupPlan', {
       BackupPlan: { BackupPlanRule: [Match.objectLike({ Lifecycle: { DeleteAfterDays: 7 } })] },
     });
@@ -308,19 +351,42 @@ describe('MoodleData props', () => {
     });
   });
 
-  test('single-user rotation keeps excluding the same characters and runs from the application subnets', () => {
+  test('rotation: Moodle\'s user alternates with a clone (multi-user), the master rotates in place, both one interval after deployment', () => {
     const { stack, data } = dataStack({ secretRotation: Duration.days(30) });
     const template = checkStack(stack, 'data-rotation');
-    template.hasResourceProperties('AWS::SecretsManager::RotationSchedule', {
-      RotationRules: { ScheduleExpression: 'rate(30 days)' },
-    });
-    const app = Object.values(template.findResources('AWS::Serverless::Application'))[0];
-    expect(JSON.stringify(template.toJSON().Mappings)).toContain('SecretsManagerRDSMySQLRotationSingleUser');
-    expect(app.Properties.Parameters.excludeCharacters).toBe(MoodleData.PASSWORD_EXCLUDED_CHARACTERS);
+    const { appAttachment, masterAttachment } = secretIds(template);
+    const schedules = Object.values(template.findResources('AWS::SecretsManager::RotationSchedule'));
+    expect(schedules.map((schedule) => schedule.Properties.SecretId).sort((a, b) => a.Ref.localeCompare(b.Ref)))
+      .toEqual([{ Ref: appAttachment }, { Ref: masterAttachment }].sort((a, b) => a.Ref.localeCompare(b.Ref)));
+    for (const schedule of schedules) {
+      expect(schedule.Properties.RotationRules).toEqual({ ScheduleExpression: 'rate(30 days)' });
+      expect(schedule.Properties.RotateImmediatelyOnUpdate).toBe(false);
+    }
+    const [, multiUser] = resourceStartingWith(template, 'AWS::Serverless::Application', 'DataDatabaseAppUserRotation');
+    const [, singleUser] = resourceStartingWith(template, 'AWS::Serverless::Application', 'DataDatabaseRotationSingleUser');
+    const applicationId = (app: any) => template.toJSON().Mappings[app.Properties.Location.ApplicationId['Fn::FindInMap'][0]].aws.applicationId;
+    expect(applicationId(multiUser)).toMatch(/SecretsManagerRDSMySQLRotationMultiUser$/);
+    expect(applicationId(singleUser)).toMatch(/SecretsManagerRDSMySQLRotationSingleUser$/);
+    expect(multiUser.Properties.Parameters.masterSecretArn).toEqual({ Ref: masterAttachment });
     const appSubnets = subnetIds(template, 'Application');
-    const functionSubnets = JSON.stringify(app.Properties.Parameters.vpcSubnetIds);
-    for (const subnet of appSubnets) expect(functionSubnets).toContain(subnet);
+    for (const app of [multiUser, singleUser]) {
+      expect(app.Properties.Parameters.excludeCharacters).toBe(MoodleData.PASSWORD_EXCLUDED_CHARACTERS);
+      const functionSubnets = JSON.stringify(app.Properties.Parameters.vpcSubnetIds);
+      for (const subnet of appSubnets) expect(functionSubnets).toContain(subnet);
+    }
     expect(data.secretRotation).toBeDefined();
+    expect(data.adminSecretRotation).toBeDefined();
+  });
+
+  test('Aurora: Moodle\'s user is attached to the cluster and rotated the same way', () => {
+    const { stack } = dataStack({ engine: AURORA, secretRotation: Duration.days(7) });
+    const template = checkStack(stack, 'data-aurora-rotation');
+    template.hasResourceProperties('AWS::SecretsManager::SecretTargetAttachment', {
+      SecretId: { Ref: secretIds(template).appSecret },
+      TargetType: 'AWS::RDS::DBCluster',
+    });
+    template.resourceCountIs('AWS::SecretsManager::RotationSchedule', 2);
+    resourceStartingWith(template, 'AWS::Serverless::Application', 'DataDatabaseAppUserRotation');
   });
 
   test('a customer managed key encrypts the database, its secret and moodledata', () => {
@@ -384,6 +450,7 @@ describe('MoodleData with an existing database', () => {
     expect(data.databaseHost).toBe('moodle.abc.eu-west-1.rds.amazonaws.com');
     expect(data.databasePort).toBe(3306);
     expect(data.databaseSecret).toBe(secret);
+    expect(data.databaseAdminSecret).toBeUndefined();
     expect(data.moodleDbType).toBe('mysqli');
     const selection = Object.values(template.findResources('AWS::Backup::BackupSelection'))[0];
     expect(JSON.stringify(selection.Properties.BackupSelection.Resources)).toContain(':db:moodle');

@@ -38,6 +38,19 @@ describe('Moodle image start-up scripts', () => {
       throw new Error(`muc_contract_test.php exited with ${result.status}:\n${output}`);
     }
   });
+
+  test('db_user_test.php passes (ensure-db-user.php against a throwaway MariaDB server)', () => {
+    const result = spawnSync(path.join(__dirname, 'with-mariadb.sh'), ['php', path.join(__dirname, 'db_user_test.php')], {
+      encoding: 'utf8',
+      // The test gives ensure-db-user.php an exact environment; keep the host's MOODLE_* out.
+      env: { PATH: process.env.PATH ?? '' },
+    });
+    const output = `${result.error ?? ''}${result.stdout}${result.stderr}`;
+    if (result.status !== 0) {
+      throw new Error(`with-mariadb.sh php db_user_test.php exited with ${result.status}:\n${output}`);
+    }
+    expect(output).toMatch(/^\d+ passed, 0 failed$/m);
+  }, 120_000);
 });
 
 describe('Moodle Dockerfile', () => {

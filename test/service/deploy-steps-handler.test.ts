@@ -4,6 +4,7 @@ import * as path from 'path';
 interface Handlers {
   onEvent(event: Record<string, unknown>): Promise<any>;
   isComplete(event: Record<string, unknown>): Promise<any>;
+  restartServices(input: Record<string, unknown>): Promise<any>;
 }
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { createHandlers } = require(path.join(__dirname, '..', '..', 'src', 'service', 'deploy-steps', 'index.js')) as {
@@ -35,6 +36,12 @@ function fakes(responses: Record<string, any>) {
       describeTasks: client('describeTasks'),
       startBuild: client('startBuild'),
       batchGetBuilds: client('batchGetBuilds'),
+      updateService: async (input: any) => {
+        (calls.updateService ??= []).push(input);
+        const failure = responses.updateServiceErrors?.[input.service];
+        if (failure) throw Object.assign(new Error(failure.message), { name: failure.name });
+        return {};
+      },
     }),
   };
 }
@@ -142,5 +149,34 @@ describe('image build step', () => {
   test('an unknown step is an error', async () => {
     const { handlers } = fakes({});
     await expect(handlers.onEvent({ RequestType: 'Create', ResourceProperties: { Step: 'Nope' } })).rejects.toThrow(/unknown Step 'Nope'/);
+  });
+});
+
+describe('restart after a secret change', () => {
+  const cluster = 'arn:aws:ecs:eu-west-1:123456789012:cluster/moodle';
+  const web = 'arn:aws:ecs:eu-west-1:123456789012:service/moodle/web';
+  const cron = 'arn:aws:ecs:eu-west-1:123456789012:service/moodle/cron';
+
+  test('forces a new deployment of every service, keeping its task definition', async () => {
+    const { handlers, calls } = fakes({});
+    await handlers.restartServices({ cluster, services: [web, cron] });
+    expect(calls.updateService).toEqual([
+      { cluster, service: web, forceNewDeployment: true },
+      { cluster, service: cron, forceNewDeployment: true },
+    ]);
+  });
+
+  test('skips a service that is gone and still restarts the others', async () => {
+    const { handlers, calls } = fakes({ updateServiceErrors: { [web]: { name: 'ServiceNotActiveException', message: 'Service was not ACTIVE.' } } });
+    await handlers.restartServices({ cluster, services: [web, cron] });
+    expect(calls.updateService).toHaveLength(2);
+  });
+
+  test('any other failure is thrown (EventBridge retries) after the other services were restarted', async () => {
+    const { handlers, calls } = fakes({ updateServiceErrors: { [web]: { name: 'AccessDeniedException', message: 'not allowed' } } });
+    await expect(handlers.restartServices({ cluster, services: [web, cron] })).rejects.toThrow(
+      /could not force a new deployment of .*service\/moodle\/web: not allowed/,
+    );
+    expect(calls.updateService.map((call: any) => call.service)).toEqual([web, cron]);
   });
 });

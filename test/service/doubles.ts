@@ -45,16 +45,23 @@ export class DataDouble extends Construct implements IMoodleData {
   public readonly databaseName = 'moodle';
   public readonly moodleDbType = 'mysqli';
   public readonly databaseSecret: secretsmanager.Secret;
+  public readonly databaseAdminSecret?: secretsmanager.Secret;
   public readonly databaseConnections: ec2.Connections;
   public readonly fileSystem: efs.FileSystem;
   public readonly accessPoint: efs.AccessPoint;
 
-  constructor(scope: Construct, id: string, network: IMoodleNetwork) {
+  constructor(scope: Construct, id: string, network: IMoodleNetwork, withAdminSecret = true) {
     super(scope, id);
     this.databaseSecret = new secretsmanager.Secret(this, 'DatabaseSecret', {
-      generateSecretString: { secretStringTemplate: JSON.stringify({ username: 'moodle' }), generateStringKey: 'password' },
+      generateSecretString: { secretStringTemplate: JSON.stringify({ username: 'moodle_app' }), generateStringKey: 'password' },
     });
     Validations.of(this.databaseSecret).acknowledge({ id: 'AwsSolutions-SMG4', reason: DOUBLE });
+    if (withAdminSecret) {
+      this.databaseAdminSecret = new secretsmanager.Secret(this, 'DatabaseAdminSecret', {
+        generateSecretString: { secretStringTemplate: JSON.stringify({ username: 'moodle' }), generateStringKey: 'password' },
+      });
+      Validations.of(this.databaseAdminSecret).acknowledge({ id: 'AwsSolutions-SMG4', reason: DOUBLE });
+    }
     const databaseSecurityGroup = new ec2.SecurityGroup(this, 'DatabaseSecurityGroup', { vpc: network.vpc, allowAllOutbound: false });
     this.databaseConnections = new ec2.Connections({ securityGroups: [databaseSecurityGroup] });
     this.fileSystem = new efs.FileSystem(this, 'FileSystem', {
@@ -113,10 +120,17 @@ export class EdgeDouble extends Construct implements IMoodleEdge {
   }
 }
 
+export interface TierOptions {
+  readonly siteUrl?: string;
+  readonly cacheAuth?: boolean;
+  /** Whether the data tier has master credentials for the install task (false: an existing database). */
+  readonly databaseAdminSecret?: boolean;
+}
+
 /** The four tiers in one stack, and the required props of MoodleService for them. */
-export function tiers(stack: Stack, options: { siteUrl?: string; cacheAuth?: boolean } = {}) {
+export function tiers(stack: Stack, options: TierOptions = {}) {
   const network = new NetworkDouble(stack, 'Network');
-  const data = new DataDouble(stack, 'Data', network);
+  const data = new DataDouble(stack, 'Data', network, options.databaseAdminSecret ?? true);
   const cache = new CacheDouble(stack, 'Cache', network, options.cacheAuth ?? true);
   const edge = new EdgeDouble(stack, 'Edge', network, options.siteUrl);
   const props: MoodleServiceProps = { network, data, cache, edge, adminEmail: 'moodle-admin@example.edu' };

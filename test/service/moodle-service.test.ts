@@ -5,7 +5,8 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import { CacheDouble, DataDouble, EdgeDouble, tiers } from './doubles';
+import { CacheDouble, DataDouble, EdgeDouble, TierOptions, tiers } from './doubles';
+import { IMoodleData } from '../../src/data/moodle-data-interfaces';
 import { MoodleNetwork, NatLayout } from '../../src/network';
 import { MoodleService, MoodleServiceProps } from '../../src/service';
 import { checkStack, testStack } from '../util/checks';
@@ -27,7 +28,7 @@ function environmentOf(container: any): Record<string, string> {
   return Object.fromEntries(container.Environment.map((entry: any) => [entry.Name, entry.Value]));
 }
 
-function build(overrides: Partial<MoodleServiceProps> = {}, options: { siteUrl?: string; cacheAuth?: boolean } = {}) {
+function build(overrides: Partial<MoodleServiceProps> = {}, options: TierOptions = {}) {
   const stack = testStack();
   const { props, edge, data, cache } = tiers(stack, options);
   const service = new MoodleService(stack, 'Service', { ...props, ...overrides });
@@ -126,7 +127,9 @@ describe('MoodleService defaults', () => {
     const secretNames = (container: any) => container.Secrets.map((secret: any) => secret.Name).sort();
     expect(secretNames(web)).toEqual(['MOODLE_DB_PASSWORD', 'MOODLE_DB_USER', 'MOODLE_REDIS_AUTH']);
     expect(secretNames(cron)).toEqual(['MOODLE_DB_PASSWORD', 'MOODLE_DB_USER', 'MOODLE_REDIS_AUTH']);
-    expect(secretNames(install)).toEqual(['MOODLE_ADMIN_PASSWORD', 'MOODLE_DB_PASSWORD', 'MOODLE_DB_USER', 'MOODLE_REDIS_AUTH']);
+    expect(secretNames(install)).toEqual([
+      'MOODLE_ADMIN_PASSWORD', 'MOODLE_DB_ADMIN_PASSWORD', 'MOODLE_DB_ADMIN_USER', 'MOODLE_DB_PASSWORD', 'MOODLE_DB_USER', 'MOODLE_REDIS_AUTH',
+    ]);
     expect(web.Secrets.find((secret: any) => secret.Name === 'MOODLE_DB_PASSWORD').ValueFrom).toEqual({
       'Fn::Join': ['', [{ Ref: expect.stringMatching(/^DataDatabaseSecret/) }, ':password::']],
     });
@@ -134,6 +137,48 @@ describe('MoodleService defaults', () => {
       const names = Object.keys(environmentOf(container));
       expect(names.filter((name) => /PASSWORD|AUTH|SECRET/.test(name))).toEqual([]);
     }
+  });
+
+  test('only the install task gets the database master credentials, to create Moodle\'s own database user', () => {
+    const valueFrom = (name: string) => install.Secrets.find((secret: any) => secret.Name === name).ValueFrom;
+    expect(valueFrom('MOODLE_DB_ADMIN_USER')).toEqual({ 'Fn::Join': ['', [{ Ref: expect.stringMatching(/^DataDatabaseAdminSecret/) }, ':username::']] });
+    expect(valueFrom('MOODLE_DB_ADMIN_PASSWORD')).toEqual({ 'Fn::Join': ['', [{ Ref: expect.stringMatching(/^DataDatabaseAdminSecret/) }, ':password::']] });
+    expect(JSON.stringify([web, cron])).not.toContain('DataDatabaseAdminSecret');
+  });
+
+  test('replaces the web and cron tasks when the database secret\'s current value changes (rotation)', () => {
+    const ruleId = logicalIdOf(template, 'AWS::Events::Rule', 'RestartOnDatabaseSecretChange');
+    const rule = resources[ruleId] as any;
+    expect(rule.Properties.EventPattern).toEqual({
+      'source': ['aws.secretsmanager'],
+      'detail-type': ['Secret Label Updated'],
+      'resources': [{ Ref: expect.stringMatching(/^DataDatabaseSecret/) }],
+      'detail': { labelUpdated: ['AWSCURRENT'] },
+    });
+    const target = rule.Properties.Targets[0];
+    expect(target.Arn).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/RestartOnDatabaseSecretChangeFunction/), 'Arn'] });
+    expect(stack.resolve(service.databaseSecretChangeRule.ruleArn)).toEqual({ 'Fn::GetAtt': [ruleId, 'Arn'] });
+    // The input with each reference written as <logical ID>.
+    const input = target.Input['Fn::Join'][1].map((part: any) => typeof part === 'string' ? part : `<${part.Ref ?? part['Fn::GetAtt'][0]}>`).join('');
+    expect(JSON.parse(input)).toEqual({
+      cluster: `<${logicalIdOf(template, 'AWS::ECS::Cluster', 'Cluster')}>`,
+      services: [`<${webServiceId}>`, `<${cronServiceId}>`],
+    });
+    const functionId = logicalIdOf(template, 'AWS::Lambda::Function', 'RestartOnDatabaseSecretChangeFunction');
+    expect((resources[functionId] as any).Properties.Handler).toBe('index.restartServices');
+  });
+
+  test('the restart function may only force deployments of the two services', () => {
+    const policies = Object.values(template.findResources('AWS::IAM::Policy'))
+      .filter((policy) => JSON.stringify(policy.Properties.Roles).includes('RestartOnDatabaseSecretChangeFunctionRole'));
+    expect(policies).toHaveLength(1);
+    const statements = policies[0].Properties.PolicyDocument.Statement;
+    const ecsStatements = statements.filter((statement: any) => JSON.stringify(statement.Action).includes('ecs:'));
+    expect(ecsStatements).toEqual([{
+      Action: 'ecs:UpdateService',
+      Effect: 'Allow',
+      Resource: [{ Ref: webServiceId }, { Ref: cronServiceId }],
+    }]);
   });
 
   test('the admin password is generated in Secrets Manager with the admin user name', () => {
@@ -404,6 +449,25 @@ describe('MoodleService defaults', () => {
 });
 
 describe('MoodleService props', () => {
+  test('without master credentials (an existing database), the install task gets none', () => {
+    const { stack } = build({}, { databaseAdminSecret: false });
+    const template = checkStack(stack, 'service-no-admin-secret');
+    const names = containerOf(template, 'InstallTaskDefinition').Secrets.map((secret: any) => secret.Name);
+    expect(names).toContain('MOODLE_DB_PASSWORD');
+    expect(names.filter((name: string) => name.startsWith('MOODLE_DB_ADMIN'))).toEqual([]);
+  });
+
+  test('a database secret imported by name is matched by its ARN prefix', () => {
+    const stack = testStack();
+    const { props } = tiers(stack);
+    const secret = secretsmanager.Secret.fromSecretNameV2(stack, 'Imported', 'moodle/db');
+    new MoodleService(stack, 'Service', { ...props, data: { ...props.data, databaseSecret: secret } as IMoodleData });
+    const rule = Object.values(Template.fromStack(stack).findResources('AWS::Events::Rule'))
+      .find((candidate) => candidate.Properties.EventPattern?.['detail-type']?.[0] === 'Secret Label Updated')!;
+    expect(JSON.stringify(rule.Properties.EventPattern.resources[0])).toContain(':secret:moodle/db-');
+    expect(Object.keys(rule.Properties.EventPattern.resources[0])).toEqual(['prefix']);
+  });
+
   test('ARM64: on-demand only, ARM task definitions and an ARM image build', () => {
     const { stack, service } = build({ cpuArchitecture: ecs.CpuArchitecture.ARM64 });
     const template = checkStack(stack, 'service-arm64');

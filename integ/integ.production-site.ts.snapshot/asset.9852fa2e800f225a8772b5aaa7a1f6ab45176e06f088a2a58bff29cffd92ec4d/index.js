@@ -1,10 +1,12 @@
 'use strict';
-// Lambda handlers of MoodleService's deploy steps, run by the CDK custom-resource Provider framework
+// Lambda handlers of MoodleService. The deploy steps are run by the CDK custom-resource Provider framework
 // (onEvent starts the step, isComplete is polled until it finishes; the framework fails the deployment
 // with the message of any error thrown here):
 //   ImageBuild        onEvent starts a CodeBuild build of the Moodle image; isComplete waits for it.
 //   InstallOrUpgrade  onEvent runs the one-off ECS task (MOODLE_ROLE=install-or-upgrade); isComplete waits
 //                     until it stops and checks the exit code of its Moodle container.
+// restartServices is the target of an EventBridge rule: it forces a new deployment of ECS services whose
+// tasks must start again to read a secret's new value.
 // Plain JavaScript shipped as it is in the npm package (src/**/*.ts is not shipped, this file is): no
 // bundling and no dependency beyond the AWS SDK for JavaScript v3 that the Lambda Node.js runtime provides.
 
@@ -103,7 +105,26 @@ function createHandlers(clients) {
     throw new Error(`The Moodle install-or-upgrade task ${taskId} failed (${cause}). ${where}`);
   }
 
-  return { onEvent, isComplete };
+  /** Input: { cluster, services: [service ARN, ...] }. Every service is tried; any failure is thrown after. */
+  async function restartServices(input) {
+    const results = await Promise.allSettled((input.services || []).map(async (service) => {
+      try {
+        await clients.updateService({ cluster: input.cluster, service, forceNewDeployment: true });
+        console.log(`forced a new deployment of ${service}`);
+      } catch (error) {
+        // A deleted or not yet created service has no tasks holding the old value.
+        if (error.name === 'ServiceNotActiveException' || error.name === 'ServiceNotFoundException') {
+          console.log(`skipped ${service}: ${error.name}`);
+          return;
+        }
+        throw new Error(`ecs:UpdateService could not force a new deployment of ${service}: ${error.message}`);
+      }
+    }));
+    const failures = results.filter((result) => result.status === 'rejected').map((result) => result.reason.message);
+    if (failures.length > 0) throw new Error(failures.join('; '));
+  }
+
+  return { onEvent, isComplete, restartServices };
 }
 
 let awsHandlers;
@@ -118,6 +139,7 @@ function handlersWithAwsClients() {
       describeTasks: (input) => ecsClient.send(new ecs.DescribeTasksCommand(input)),
       startBuild: (input) => codebuildClient.send(new codebuild.StartBuildCommand(input)),
       batchGetBuilds: (input) => codebuildClient.send(new codebuild.BatchGetBuildsCommand(input)),
+      updateService: (input) => ecsClient.send(new ecs.UpdateServiceCommand(input)),
     });
   }
   return awsHandlers;
@@ -126,3 +148,4 @@ function handlersWithAwsClients() {
 exports.createHandlers = createHandlers;
 exports.onEvent = (event) => handlersWithAwsClients().onEvent(event);
 exports.isComplete = (event) => handlersWithAwsClients().isComplete(event);
+exports.restartServices = (input) => handlersWithAwsClients().restartServices(input);

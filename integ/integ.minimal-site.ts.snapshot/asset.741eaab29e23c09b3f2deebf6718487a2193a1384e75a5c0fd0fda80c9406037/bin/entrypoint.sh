@@ -2,7 +2,8 @@
 # Container entrypoint: writes config.php from the environment, then runs the role in MOODLE_ROLE:
 #   web                 Apache + PHP in the foreground (default)
 #   cron                admin/cli/cron.php --keep-alive in a loop (one small service, not in web tasks)
-#   install-or-upgrade  one-off task: install on an empty database, else upgrade; then MUC -> Redis
+#   install-or-upgrade  one-off task: ensure Moodle's database user, install on an empty database, else
+#                       upgrade; then MUC -> Redis
 #   config              only write config.php (used by tests and for debugging)
 set -Eeuo pipefail
 
@@ -64,6 +65,8 @@ run_install_or_upgrade() {
   local state
   # The site's monitoring alarms on this line (a metric filter on the task log).
   trap 'log "install-or-upgrade failed (exit $?)"' ERR
+  # Only this task gets the master credentials (MOODLE_DB_ADMIN_*): create or update Moodle's own database user.
+  "$PHP" "$BIN_DIR/ensure-db-user.php"
   state="$("$PHP" "$BIN_DIR/db-state.php")"
   log "database state: $state"
   case "$state" in
