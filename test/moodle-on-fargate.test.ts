@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { CfnElement, Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as route53 from 'aws-cdk-lib/aws-route53';
@@ -34,6 +34,26 @@ describe('MoodleOnFargate with no props (production preset, CloudFront domain)',
     template.hasResourceProperties('AWS::SecretsManager::RotationSchedule', { RotationRules: { ScheduleExpression: 'rate(30 days)' } });
     template.hasResourceProperties('AWS::Events::Rule', {
       EventPattern: Match.objectLike({ 'detail-type': ['Secret Label Updated'], 'resources': [stack.resolve(moodle.data.databaseSecret.secretArn)] }),
+    });
+  });
+
+  test('the rotation of Moodle\'s user is set up after the install task created that user (creating it tests a login)', () => {
+    const installId = stack.getLogicalId(moodle.service.installOrUpgrade.node.defaultChild as CfnElement);
+    const schedules = template.findResources('AWS::SecretsManager::RotationSchedule');
+    const appSchedule = Object.values(schedules).find((schedule) =>
+      JSON.stringify(schedule.Properties.SecretId) === JSON.stringify(stack.resolve(moodle.data.databaseSecret.secretArn)))!;
+    expect(appSchedule.DependsOn).toContain(installId);
+  });
+
+  test('an alarm fires when the tasks could not be replaced after the database secret changed', () => {
+    const alarm = moodle.monitoring!.alarms.RestartAfterSecretChangeErrors;
+    expect(alarm).toBeDefined();
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'Errors',
+      Namespace: 'AWS/Lambda',
+      Dimensions: [{ Name: 'FunctionName', Value: stack.resolve(moodle.service.restartFunction.functionName) }],
+      Threshold: 0,
+      EvaluationPeriods: 1,
     });
   });
 

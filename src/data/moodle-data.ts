@@ -163,7 +163,9 @@ export interface MoodleDataOptions {
    * the next rotation, and `MoodleService` replaces them as soon as the secret changes. The master user
    * (only used by the install task and the rotation itself) is rotated in place. The first rotation happens
    * one interval after deployment. The rotation functions run in the application subnets and need a route to
-   * Secrets Manager, so the NAT layout `PUBLIC_TASKS` cannot have it.
+   * Secrets Manager, so the NAT layout `PUBLIC_TASKS` cannot have it. An Aurora database paused at 0 ACU takes
+   * longer to resume than the rotation function waits for a connection: such a rotation can fail before it
+   * changes anything (the current passwords stay valid).
    *
    * @default - no rotation (the `PRODUCTION` preset of `MoodleOnFargate` rotates every 30 days)
    */

@@ -112,6 +112,7 @@ export class MoodleMonitoring extends Construct {
       }),
       CronRuns: this.logPatternMetric(service.logGroup, 'CronRuns', 'Cron run completed correctly'),
       InstallOrUpgradeFailures: this.logPatternMetric(service.logGroup, 'InstallOrUpgradeFailures', 'install-or-upgrade failed'),
+      RestartAfterSecretChangeErrors: service.restartFunction.metricErrors({ period: fiveMinutes, statistic: 'Sum' }),
     };
     if (data.databaseCluster) metrics.DatabaseCapacity = databaseMetric(data, 'ServerlessDatabaseCapacity', 'Maximum');
     if (data.databaseInstance) metrics.DatabaseFreeStorage = databaseMetric(data, 'FreeStorageSpace', 'Minimum');
@@ -148,6 +149,9 @@ export class MoodleMonitoring extends Construct {
     alarm('CronRuns', `Moodle's cron has not completed a run for ${cronStaleAfterMinutes} minutes.`, 1, below,
       cronStaleAfterMinutes / 5, cloudwatch.TreatMissingData.BREACHING);
     alarm('InstallOrUpgradeFailures', 'The install/upgrade task failed: see its log stream install-or-upgrade/….', 0, above, 1);
+    alarm('RestartAfterSecretChangeErrors',
+      'The web and cron tasks could not be replaced after the database secret changed: force a new deployment of both services before the next rotation, which invalidates the password they hold.',
+      0, above, 1);
     if (metrics.DatabaseCapacity) alarm('DatabaseCapacity', 'Aurora runs at its maximum capacity.', 0.9 * 8, above);
     if (metrics.DatabaseFreeStorage) alarm('DatabaseFreeStorage', 'The database has under 2 GiB free.', 2 * 1024 ** 3, below);
     if (metrics.CacheEvictions) alarm('CacheEvictions', 'The cache evicts keys: sessions may be lost.', 0, above, 1);

@@ -1,4 +1,4 @@
-import { Annotations, CustomResource, Duration, Fn, Size, TimeZone, Token, Tokenization, Validations } from 'aws-cdk-lib';
+import { Annotations, CustomResource, Duration, Fn, Size, Stack, TimeZone, Token, Tokenization, Validations } from 'aws-cdk-lib';
 import * as appscaling from 'aws-cdk-lib/aws-applicationautoscaling';
 import * as codebuild from 'aws-cdk-lib/aws-codebuild';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -210,7 +210,9 @@ export interface MoodleServiceOptions {
 
   /**
    * A ready Moodle image to run instead of building the shipped Dockerfile. It must keep the contract of
-   * the shipped image (port 8080, /healthz.php, MOODLE_* environment variables, roles).
+   * the shipped image (port 8080, /healthz.php, MOODLE_* environment variables, roles), including the
+   * install-or-upgrade role's first step: create Moodle's database user from `MOODLE_DB_ADMIN_USER` and
+   * `MOODLE_DB_ADMIN_PASSWORD` (see src/image/README.md). An image built `FROM` the shipped one does.
    *
    * @default - the shipped Dockerfile is built by CodeBuild at deploy time and pushed to a new ECR repository
    */
@@ -716,6 +718,7 @@ export class MoodleService extends Construct implements ec2.IConnectable {
     });
     this.databaseSecretChangeRule = restart.rule;
     this.restartFunction = restart.function;
+    this.rotateAfterInstall(data.databaseSecret);
 
     if (this.imageTagParameter && this.repository) {
       this.deployTarget = {
@@ -733,6 +736,23 @@ export class MoodleService extends Construct implements ec2.IConnectable {
         taskSecurityGroups: [this.securityGroup],
         assignPublicIp,
       };
+    }
+  }
+
+  /**
+   * Creating a rotation schedule tests the rotation at once, logging in as Moodle's user, which the install
+   * task creates: the schedule waits for that step. Across stacks that would be a dependency cycle.
+   */
+  private rotateAfterInstall(databaseSecret: secretsmanager.ISecret): void {
+    const schedules = databaseSecret.node.findAll().filter((child) => child instanceof secretsmanager.RotationSchedule);
+    for (const schedule of schedules) {
+      if (Stack.of(schedule) === Stack.of(this)) {
+        schedule.node.addDependency(this.installOrUpgrade);
+      } else {
+        Annotations.of(this).addWarningV2('moodle-on-fargate:rotationInOtherStack',
+          'The database secret rotates from another stack, so its first test may run before the install task has created ' +
+          'Moodle\'s database user, and fail. Deploy that rotation after this stack, or keep the data tier in this stack.');
+      }
     }
   }
 

@@ -21,8 +21,9 @@ export interface RestartOnSecretChangeProps {
 }
 
 /**
- * Forces a new deployment of ECS services when a secret's current value changes (a rotation, or a value put
- * by hand): ECS reads secrets only when it starts a task. Secrets Manager's own `Secret Label Updated` event
+ * Forces a new deployment of ECS services when a secret's current value changes (a rotation): ECS reads
+ * secrets only when it starts a task. A value put by hand restarts them too, but only a rotation also changes
+ * the database password. Secrets Manager's own `Secret Label Updated` event
  * (label AWSCURRENT) triggers it; it needs no CloudTrail trail. Internal to MoodleService.
  */
 export class RestartOnSecretChange extends Construct {

@@ -315,6 +315,28 @@ unset($env2['MOODLE_DB_HOST']);
 [$code, , $err] = run(['bash', "$bin/entrypoint.sh"], $env2);
 check('entrypoint: stops when config generation fails', $code !== 0 && str_contains($err, 'MOODLE_DB_HOST'), $err);
 
+// The install-or-upgrade role, with a fake PHP that logs each script it runs and whether the master credentials
+// were in its environment: ensure-db-user.php first, and nothing after it sees them.
+$fakebin = temp_dir();
+$runlog = "$fakebin/runs.log";
+file_put_contents("$fakebin/php", <<<'SH'
+#!/usr/bin/env bash
+echo "$(basename "$1") admin=${MOODLE_DB_ADMIN_USER:-unset}/${MOODLE_DB_ADMIN_PASSWORD:-unset}" >> "$RUN_LOG"
+if [[ "$(basename "$1")" == db-state.php ]]; then echo ready; fi
+SH);
+chmod("$fakebin/php", 0755);
+$installenv = ['MOODLE_ROLE' => 'install-or-upgrade', 'PHP_BIN' => "$fakebin/php", 'RUN_LOG' => $runlog,
+    'MOODLE_DB_ADMIN_USER' => 'master', 'MOODLE_DB_ADMIN_PASSWORD' => 'masterpw'] + $env + base_env($tree);
+[$code, , $err] = run(['bash', "$bin/entrypoint.sh"], $installenv);
+$runs = @file($runlog, FILE_IGNORE_NEW_LINES) ?: [];
+check('entrypoint install-or-upgrade: ensure-db-user.php runs first with the master credentials, later steps without',
+    $code === 0 && $runs === [
+        'generate-config.php admin=master/masterpw',
+        'ensure-db-user.php admin=master/masterpw',
+        'db-state.php admin=unset/unset',
+        'configure-cache.php admin=unset/unset',
+    ], "exit $code: $err\n" . implode("\n", $runs));
+
 // 9. Every PHP script in bin/ is valid PHP.
 foreach (glob("$bin/*.php") as $script) {
     [$code, $out] = run([PHP_BINARY, '-l', $script], []);

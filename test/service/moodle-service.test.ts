@@ -1,11 +1,13 @@
-import { Duration, Size, TimeZone } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Duration, Size, Stack, TimeZone } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as appscaling from 'aws-cdk-lib/aws-applicationautoscaling';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { Construct } from 'constructs';
 import { CacheDouble, DataDouble, EdgeDouble, TierOptions, tiers } from './doubles';
+import { MoodleData } from '../../src/data';
 import { IMoodleData } from '../../src/data/moodle-data-interfaces';
 import { MoodleNetwork, NatLayout } from '../../src/network';
 import { MoodleService, MoodleServiceProps } from '../../src/service';
@@ -455,6 +457,20 @@ describe('MoodleService props', () => {
     const names = containerOf(template, 'InstallTaskDefinition').Secrets.map((secret: any) => secret.Name);
     expect(names).toContain('MOODLE_DB_PASSWORD');
     expect(names.filter((name: string) => name.startsWith('MOODLE_DB_ADMIN'))).toEqual([]);
+  });
+
+  test('a database secret rotated from another stack: a warning, and no dependency cycle between the stacks', () => {
+    const dataStack = testStack();
+    const network = new MoodleNetwork(dataStack, 'Network');
+    const data = new MoodleData(dataStack, 'Data', { network, secretRotation: Duration.days(30) });
+    const stack = new Stack(dataStack.node.scope as Construct, 'Site', { env: { account: dataStack.account, region: dataStack.region } });
+    const cache = new CacheDouble(stack, 'Cache', network);
+    const edge = new EdgeDouble(stack, 'Edge', network);
+    new MoodleService(stack, 'Service', { network, data, cache, edge, adminEmail: 'moodle-admin@example.edu' });
+    Template.fromStack(stack);
+    Template.fromStack(dataStack);
+    expect(Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('rotates from another stack'))).toHaveLength(1);
+    expect(dataStack.dependencies).toEqual([]);
   });
 
   test('a database secret imported by name is matched by its ARN prefix', () => {

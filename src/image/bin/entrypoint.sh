@@ -67,6 +67,7 @@ run_install_or_upgrade() {
   trap 'log "install-or-upgrade failed (exit $?)"' ERR
   # Only this task gets the master credentials (MOODLE_DB_ADMIN_*): create or update Moodle's own database user.
   "$PHP" "$BIN_DIR/ensure-db-user.php"
+  unset MOODLE_DB_ADMIN_USER MOODLE_DB_ADMIN_PASSWORD
   state="$("$PHP" "$BIN_DIR/db-state.php")"
   log "database state: $state"
   case "$state" in
