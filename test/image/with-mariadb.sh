@@ -9,8 +9,10 @@ set -euo pipefail
 fail() { echo "with-mariadb: $*" >&2; exit 1; }
 [[ $# -gt 0 ]] || fail "usage: with-mariadb.sh COMMAND [ARG...]"
 PATH="$PATH:/usr/sbin:/sbin"
-for tool in mariadb-install-db mariadbd mariadb-admin openssl python3; do
-  command -v "$tool" >/dev/null || fail "$tool not found: scripts/setup.sh installs it (apt-get install mariadb-server-core mariadb-client)"
+declare -A package=([mariadb-install-db]=mariadb-server-core [mariadbd]=mariadb-server-core
+  [mariadb-admin]=mariadb-client [openssl]=openssl [python3]=python3)
+for tool in "${!package[@]}"; do
+  command -v "$tool" >/dev/null || fail "$tool not found: install the Debian package ${package[$tool]} (scripts/setup.sh installs the MariaDB ones)"
 done
 
 dir="$(mktemp -d "${TMPDIR:-/tmp}/with-mariadb.XXXXXX")"
