@@ -337,7 +337,8 @@ export class MoodleData extends Construct implements IMoodleData {
         excludeCharacters: DATABASE_PASSWORD_EXCLUDED_CHARACTERS,
         encryptionKey: props.encryptionKey,
       });
-      this.databaseSecret = this.appUserSecret.attach(created.target);
+      const database = created.instance ?? created.cluster!;
+      this.databaseSecret = this.appUserSecret.attach(database);
       this.databaseConnections = created.connections;
       this.databaseHost = created.host;
       this.databasePort = created.port;
@@ -362,9 +363,9 @@ export class MoodleData extends Construct implements IMoodleData {
             'Secrets Manager. Remove secretRotation, or use a NAT layout with NAT gateways (SINGLE or ONE_PER_AZ).',
           );
         }
-        const rotation = created.addRotations(this.databaseSecret, props.secretRotation);
-        this.secretRotation = rotation.appUser;
-        this.adminSecretRotation = rotation.admin;
+        const options = rotationOptions(props.network, props.secretRotation);
+        this.secretRotation = database.addRotationMultiUser('AppUserRotation', { ...options, secret: this.databaseSecret });
+        this.adminSecretRotation = database.addRotationSingleUser(options);
       } else {
         secrets.forEach((secret) => Validations.of(secret).acknowledge({
           id: 'AwsSolutions-SMG4',
@@ -473,14 +474,6 @@ export class MoodleData extends Construct implements IMoodleData {
       port: dataDefaults.port,
       dbType: 'mysqli',
       instance,
-      target: instance,
-      addRotations: (appUserSecret, after) => {
-        const options = rotationOptions(props.network, after);
-        return {
-          appUser: instance.addRotationMultiUser('AppUserRotation', { ...options, secret: appUserSecret }),
-          admin: instance.addRotationSingleUser(options),
-        };
-      },
     };
   }
 
@@ -559,14 +552,6 @@ export class MoodleData extends Construct implements IMoodleData {
       port: dataDefaults.port,
       dbType: 'auroramysql',
       cluster,
-      target: cluster,
-      addRotations: (appUserSecret, after) => {
-        const options = rotationOptions(props.network, after);
-        return {
-          appUser: cluster.addRotationMultiUser('AppUserRotation', { ...options, secret: appUserSecret }),
-          admin: cluster.addRotationSingleUser(options),
-        };
-      },
     };
   }
 
@@ -669,11 +654,6 @@ interface CreatedDatabase {
   readonly dbType: string;
   readonly instance?: rds.DatabaseInstance;
   readonly cluster?: rds.DatabaseCluster;
-  readonly target: secretsmanager.ISecretAttachmentTarget;
-  readonly addRotations: (appUserSecret: secretsmanager.ISecret, after: Duration) => {
-    readonly appUser: secretsmanager.SecretRotation;
-    readonly admin: secretsmanager.SecretRotation;
-  };
 }
 
 /**

@@ -7,6 +7,8 @@
 
 declare(strict_types=1);
 
+require __DIR__ . '/env.php';
+
 // Moodle's own install docs for MySQL grant exactly these.
 const PRIVILEGES = 'SELECT, INSERT, UPDATE, DELETE, CREATE, CREATE TEMPORARY TABLES, DROP, INDEX, ALTER';
 // The server's own answers: access denied or unknown database do not change by waiting.
@@ -18,39 +20,12 @@ function say(string $message): void {
     echo "ensure-db-user: $message\n";
 }
 
-function fail(int $code, string $message): never {
+/** A database failure: exit 1, with every password the script knows masked. */
+function db_failure(string $message): never {
     global $secrets;
     // A server error may quote the statement it failed on; never let it carry a password to the log.
     fwrite(STDERR, 'ensure-db-user: ' . str_replace($secrets, '***', $message) . "\n");
-    exit($code);
-}
-
-function env(string $name, ?string $default = null): ?string {
-    $value = getenv($name);
-    return ($value === false || $value === '') ? $default : $value;
-}
-
-function env_bool(string $name, bool $default): bool {
-    $value = env($name);
-    if ($value === null) {
-        return $default;
-    }
-    $parsed = filter_var($value, FILTER_VALIDATE_BOOLEAN, FILTER_NULL_ON_FAILURE);
-    if ($parsed === null) {
-        fail(2, "$name must be true or false, got '$value'");
-    }
-    return $parsed;
-}
-
-function env_int(string $name, int $default): int {
-    $value = env($name);
-    if ($value === null) {
-        return $default;
-    }
-    if (!preg_match('/^\d+$/', $value)) {
-        fail(2, "$name must be a non-negative integer, got '$value'");
-    }
-    return (int) $value;
+    exit(1);
 }
 
 /** Connects, retrying while the server is unreachable (an Aurora Serverless database resumes from pause). */
@@ -72,7 +47,7 @@ function connect(array $server, string $user, string $password, ?string $dbname 
             $reason = preg_replace('/\s+/', ' ', $reason);
             $where = "as '$user' to {$server['host']}:{$server['port']}";
             if (in_array($e->getCode(), FINAL_ERRORS, true) || $try >= $server['tries']) {
-                fail(1, "cannot connect $where: $reason");
+                db_failure("cannot connect $where: $reason");
             }
             say("cannot connect $where (try $try of {$server['tries']}): $reason; retrying in {$server['delay']} s");
             sleep($server['delay']);
@@ -91,14 +66,10 @@ if ($adminuser === null && $adminpassword === null) {
 if ($adminuser === null || $adminpassword === null) {
     [$missing, $set] = $adminuser === null
         ? ['MOODLE_DB_ADMIN_USER', 'MOODLE_DB_ADMIN_PASSWORD'] : ['MOODLE_DB_ADMIN_PASSWORD', 'MOODLE_DB_ADMIN_USER'];
-    fail(2, "$missing is missing but $set is set: set both or neither");
+    config_error("$missing is missing but $set is set: set both or neither");
 }
 
-$required = ['MOODLE_DB_HOST', 'MOODLE_DB_NAME', 'MOODLE_DB_USER', 'MOODLE_DB_PASSWORD'];
-$missing = array_values(array_filter($required, fn ($name) => env($name) === null));
-if ($missing) {
-    fail(2, 'missing required environment variable(s): ' . implode(', ', $missing));
-}
+require_env('MOODLE_DB_HOST', 'MOODLE_DB_NAME', 'MOODLE_DB_USER', 'MOODLE_DB_PASSWORD');
 $user = env('MOODLE_DB_USER');
 $password = env('MOODLE_DB_PASSWORD');
 $dbname = env('MOODLE_DB_NAME');
@@ -109,10 +80,10 @@ if ($user === $adminuser) {
     exit(0);
 }
 if (!preg_match('/^[A-Za-z0-9_]{1,32}$/', $user)) {
-    fail(2, "MOODLE_DB_USER must be 1 to 32 letters, digits or underscores, got '$user'");
+    config_error("MOODLE_DB_USER must be 1 to 32 letters, digits or underscores, got '$user'");
 }
 if (!preg_match('/^[A-Za-z][A-Za-z0-9_]{0,63}$/', $dbname)) {
-    fail(2, "MOODLE_DB_NAME must be a letter then up to 63 letters, digits or underscores, got '$dbname'");
+    config_error("MOODLE_DB_NAME must be a letter then up to 63 letters, digits or underscores, got '$dbname'");
 }
 
 $tls = env_bool('MOODLE_DB_TLS', true);
@@ -144,7 +115,7 @@ foreach ($statements as $label => $sql) {
     try {
         $admin->query($sql);
     } catch (mysqli_sql_exception $e) {
-        fail(1, "$label $account failed: " . $e->getMessage());
+        db_failure("$label $account failed: " . $e->getMessage());
     }
 }
 $admin->close();
@@ -153,9 +124,9 @@ $app = connect($server, $user, $password, $dbname);
 try {
     $ok = (int) $app->query('SELECT 1')->fetch_row()[0] === 1;
 } catch (mysqli_sql_exception $e) {
-    fail(1, "SELECT 1 as '$user' failed: " . $e->getMessage());
+    db_failure("SELECT 1 as '$user' failed: " . $e->getMessage());
 }
 if (!$ok) {
-    fail(1, "SELECT 1 as '$user' did not return 1");
+    db_failure("SELECT 1 as '$user' did not return 1");
 }
 say("user $account can use database $dbname" . ($tls ? ' (TLS required)' : ''));

@@ -5,54 +5,19 @@
 
 declare(strict_types=1);
 
-function fail(string $message): never {
-    fwrite(STDERR, "generate-config: $message\n");
-    exit(2);
-}
+require __DIR__ . '/env.php';
 
-function env(string $name, ?string $default = null): ?string {
-    $value = getenv($name);
-    return ($value === false || $value === '') ? $default : $value;
-}
-
-function env_bool(string $name, bool $default): bool {
-    $value = env($name);
-    if ($value === null) {
-        return $default;
-    }
-    $parsed = filter_var($value, FILTER_VALIDATE_BOOLEAN, FILTER_NULL_ON_FAILURE);
-    if ($parsed === null) {
-        fail("$name must be true or false, got '$value'");
-    }
-    return $parsed;
-}
-
-function env_int(string $name, int $default): int {
-    $value = env($name);
-    if ($value === null) {
-        return $default;
-    }
-    if (!preg_match('/^\d+$/', $value)) {
-        fail("$name must be a non-negative integer, got '$value'");
-    }
-    return (int) $value;
-}
-
-$required = ['MOODLE_WWWROOT', 'MOODLE_DB_HOST', 'MOODLE_DB_NAME', 'MOODLE_DB_USER', 'MOODLE_DB_PASSWORD'];
-$missing = array_values(array_filter($required, fn ($name) => env($name) === null));
-if ($missing) {
-    fail('missing required environment variable(s): ' . implode(', ', $missing));
-}
+require_env('MOODLE_WWWROOT', 'MOODLE_DB_HOST', 'MOODLE_DB_NAME', 'MOODLE_DB_USER', 'MOODLE_DB_PASSWORD');
 
 $wwwroot = rtrim(env('MOODLE_WWWROOT'), '/');
 // sslproxy = true makes Moodle refuse a non-https wwwroot, so catch it here with a clear message.
 if (!preg_match('#^https://[^/\s]+#i', $wwwroot)) {
-    fail("MOODLE_WWWROOT must start with https:// (TLS ends at CloudFront/ALB), got '$wwwroot'");
+    config_error("MOODLE_WWWROOT must start with https:// (TLS ends at CloudFront/ALB), got '$wwwroot'");
 }
 
 $dbtype = env('MOODLE_DB_TYPE', 'mysqli');
 if (!in_array($dbtype, ['mysqli', 'mariadb', 'auroramysql'], true)) {
-    fail("MOODLE_DB_TYPE must be one of mysqli, mariadb, auroramysql, got '$dbtype'");
+    config_error("MOODLE_DB_TYPE must be one of mysqli, mariadb, auroramysql, got '$dbtype'");
 }
 
 $moodledir = rtrim(env('MOODLE_DIR', '/var/www/html'), '/');
@@ -65,7 +30,7 @@ foreach (["$moodledir/public/lib/setup.php", "$moodledir/lib/setup.php"] as $can
     }
 }
 if ($setup === null) {
-    fail("MOODLE_DIR '$moodledir' holds neither public/lib/setup.php nor lib/setup.php");
+    config_error("MOODLE_DIR '$moodledir' holds neither public/lib/setup.php nor lib/setup.php");
 }
 $configpath = env('MOODLE_CONFIG_PATH', "$moodledir/config.php");
 
@@ -108,7 +73,7 @@ $cfg = [
 $redishost = env('MOODLE_REDIS_HOST');
 if ($redishost !== null) {
     if (str_contains($redishost, '://') || str_contains($redishost, ':')) {
-        fail("MOODLE_REDIS_HOST must be a plain host name (use MOODLE_REDIS_PORT and MOODLE_REDIS_TLS), got '$redishost'");
+        config_error("MOODLE_REDIS_HOST must be a plain host name (use MOODLE_REDIS_PORT and MOODLE_REDIS_TLS), got '$redishost'");
     }
     $prefix = env('MOODLE_REDIS_PREFIX', 'mdl_');
     $cfg += [
@@ -143,16 +108,16 @@ if ($redishost !== null) {
 $smtphost = env('MOODLE_SMTP_HOST');
 if ($smtphost !== null) {
     if (!preg_match('/^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$/', $smtphost)) {
-        fail("MOODLE_SMTP_HOST must be a plain host name (use MOODLE_SMTP_PORT for the port), got '$smtphost'");
+        config_error("MOODLE_SMTP_HOST must be a plain host name (use MOODLE_SMTP_PORT for the port), got '$smtphost'");
     }
     foreach (['MOODLE_SMTP_USER', 'MOODLE_SMTP_PASSWORD'] as $name) {
         if (env($name) === null) {
-            fail("MOODLE_SMTP_HOST is set but $name is missing: the SMTP server needs authentication (LOGIN over STARTTLS)");
+            config_error("MOODLE_SMTP_HOST is set but $name is missing: the SMTP server needs authentication (LOGIN over STARTTLS)");
         }
     }
     $smtpport = env_int('MOODLE_SMTP_PORT', 587);
     if ($smtpport < 1 || $smtpport > 65535) {
-        fail("MOODLE_SMTP_PORT must be a port from 1 to 65535, got '$smtpport'");
+        config_error("MOODLE_SMTP_PORT must be a port from 1 to 65535, got '$smtpport'");
     }
     $cfg += [
         'smtphosts' => "$smtphost:$smtpport",
@@ -166,13 +131,13 @@ if ($smtphost !== null) {
     $stray = array_values(array_filter(['MOODLE_SMTP_PORT', 'MOODLE_SMTP_USER', 'MOODLE_SMTP_PASSWORD'],
         fn ($name) => env($name) !== null));
     if ($stray) {
-        fail(implode(', ', $stray) . ' set without MOODLE_SMTP_HOST: set MOODLE_SMTP_HOST too, or remove them');
+        config_error(implode(', ', $stray) . ' set without MOODLE_SMTP_HOST: set MOODLE_SMTP_HOST too, or remove them');
     }
 }
 $noreply = env('MOODLE_NOREPLY_ADDRESS');
 if ($noreply !== null) {
     if (filter_var($noreply, FILTER_VALIDATE_EMAIL) === false) {
-        fail("MOODLE_NOREPLY_ADDRESS must be an email address, got '$noreply'");
+        config_error("MOODLE_NOREPLY_ADDRESS must be an email address, got '$noreply'");
     }
     $cfg['noreplyaddress'] = $noreply;
 }
@@ -193,7 +158,7 @@ $content = implode("\n", $lines) . "\n";
 
 $dir = dirname($configpath);
 if (!is_dir($dir) && !@mkdir($dir, 0750, true)) {
-    fail("cannot create directory '$dir' for MOODLE_CONFIG_PATH");
+    config_error("cannot create directory '$dir' for MOODLE_CONFIG_PATH");
 }
 $tmp = @tempnam($dir, '.config.php.');
 if ($tmp === false || file_put_contents($tmp, $content) !== strlen($content) || !chmod($tmp, 0640)
@@ -201,6 +166,6 @@ if ($tmp === false || file_put_contents($tmp, $content) !== strlen($content) || 
     if ($tmp !== false) {
         @unlink($tmp);
     }
-    fail("cannot write '$configpath'");
+    config_error("cannot write '$configpath'");
 }
 fwrite(STDERR, "generate-config: wrote $configpath\n");
