@@ -44,6 +44,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
     'cdk-nag@3.0.2',
     '@aws-cdk/integ-tests-alpha@2.245.0-alpha.0',
     '@aws-cdk/integ-runner@2.197.10',
+    'playwright-core@1.65.1',
   ],
 
   jestOptions: {
@@ -63,7 +64,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
     devdirs: ['test', 'examples', 'integ', 'scripts'],
     tsconfigPath: './tsconfig.dev.json',
   },
-  gitignore: ['cdk.out', '/test/.templates/', '/.venv/', '/test/bindings/java/target/', '__pycache__/'],
+  gitignore: ['cdk.out', '/test/.templates/', '/test/.site-artifacts/', '/.venv/', '/test/bindings/java/target/', '__pycache__/'],
   npmIgnoreOptions: { ignorePatterns: ['/.venv/', '/requirements-dev.txt', '/checkov-acknowledgments.json', '/examples/', '/integ/', '/scripts/', '/.ci/', '/docs/', '/cdk.out/'] },
   excludeTypescript: [],
 });
@@ -121,6 +122,13 @@ const docsCheck = project.addTask('docs:check', {
   description: "Fail when README.md's generated parts are not current",
   exec: 'ts-node -T --project tsconfig.dev.json scripts/docs/update-readme.ts --check',
 });
+project.addTask('benchmark:site', {
+  description: 'Print the median latency of the login page and a course page over the local site (test/site)',
+  steps: [
+    { exec: 'bash scripts/synth-examples.sh minimal' },
+    { exec: 'ts-node -T --project tsconfig.dev.json scripts/benchmark-site.ts', receiveArgs: true },
+  ],
+});
 project.addTask('benchmark', {
   description: 'Print synth time (median of 5) and resource count of every example, and the preset costs',
   exec: 'bash scripts/benchmark.sh',
@@ -133,8 +141,18 @@ const rosetta = project.addTask('docs:rosetta', {
 });
 project.tasks.tryFind('post-compile')!.spawn(rosetta);
 
+// The running site: a real Moodle started from the synthesized examples' task definitions (test/site).
+const siteTest = project.addTask('test:site', {
+  description: 'Run Moodle locally from the synthesized default and production examples (MariaDB, Redis, Apache, Chromium)',
+  steps: [
+    { exec: 'bash scripts/synth-examples.sh minimal production-domain' },
+    { exec: "jest --ci --coverage=false --runInBand --testMatch '<rootDir>/test/site/**/*.site.ts'" },
+  ],
+});
+
 const testTask = project.testTask;
 testTask.spawn(examplesSynth);
+testTask.spawn(siteTest);
 testTask.spawn(integVerify);
 testTask.spawn(cfnLint);
 testTask.spawn(checkov);
@@ -151,6 +169,6 @@ project.npmignore!.removePatterns('/src/');
 project.npmignore!.addPatterns('/src/**/*.ts');
 
 // After projen's own `!/test/`, which would otherwise un-ignore these.
-project.gitignore.addPatterns('/test/.templates/', '/test/bindings/java/target/', '/.jsii.tabl.json');
+project.gitignore.addPatterns('/test/.templates/', '/test/.site-artifacts/', '/test/bindings/java/target/', '/.jsii.tabl.json');
 
 project.synth();

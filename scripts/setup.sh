@@ -29,6 +29,26 @@ fi
 if ! command -v openssl >/dev/null; then
   missing+=(openssl)
 fi
+# The local site test (test/site) runs a real Moodle: the PHP extensions Moodle needs, Apache with mod_php,
+# Redis (TLS and AUTH) and Chromium for the browser steps.
+php_version="$(php -r 'echo PHP_MAJOR_VERSION, ".", PHP_MINOR_VERSION;')"
+for ext in curl gd intl mbstring xml zip soap bcmath; do
+  php -m | grep -ix "$ext" >/dev/null || missing+=("php$php_version-$ext")
+done
+php -m | grep -ix redis >/dev/null || missing+=(php-redis)
+php -m | grep -ix igbinary >/dev/null || missing+=(php-igbinary)
+[ -x /usr/sbin/apache2 ] || missing+=(apache2)
+[ -e "/usr/lib/apache2/modules/libphp$php_version.so" ] || missing+=("libapache2-mod-php$php_version")
+command -v redis-server >/dev/null || missing+=(redis-server)
+command -v redis-cli >/dev/null || missing+=(redis-tools)
+command -v chromium >/dev/null || missing+=(chromium)
+command -v xz >/dev/null || missing+=(xz-utils)
 if [ ${#missing[@]} -gt 0 ]; then
   apt_install "${missing[@]}"
 fi
+# Installing apache2 or redis-server may start their system services; the site test starts its own.
+for service in apache2 redis-server; do
+  if command -v service >/dev/null && service "$service" status >/dev/null 2>&1; then
+    $sudo service "$service" stop >/dev/null 2>&1 || true
+  fi
+done

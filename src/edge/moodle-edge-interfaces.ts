@@ -12,4 +12,13 @@ export interface IMoodleEdge {
    * image's health path).
    */
   readonly targetGroup: elbv2.IApplicationTargetGroup;
+  /**
+   * How many proxies stand in front of the web tasks, each appending the address it received a request from to
+   * `X-Forwarded-For` (MoodleEdge: 2, CloudFront and then the load balancer). Moodle records the address the
+   * outermost proxy saw, and ignores what a viewer puts in the header. Only correct when no request reaches the
+   * tasks without passing every one of them.
+   *
+   * @default - 0: Moodle records the address that connects to the task
+   */
+  readonly forwardingProxies?: number;
 }

@@ -151,6 +151,8 @@ export class MoodleEdge extends Construct implements IMoodleEdge {
   public readonly siteUrl: string;
   /** The site's host name (the custom domain, or the distribution's CloudFront domain). */
   public readonly siteDomainName: string;
+  /** CloudFront and the load balancer each append to `X-Forwarded-For`, and the tasks are reachable only through both. */
+  public readonly forwardingProxies?: number = 2;
   /** The target group the web tasks register in. */
   public readonly targetGroup: elbv2.IApplicationTargetGroup;
   /** The internal load balancer. */
@@ -233,6 +235,8 @@ export class MoodleEdge extends Construct implements IMoodleEdge {
       idleTimeout,
       deletionProtection: props.deletionProtection ?? edgeDefaults.deletionProtection,
       http2Enabled: true,
+      // The load balancer appends CloudFront's address to X-Forwarded-For, after the viewer's (forwardingProxies).
+      xffHeaderProcessingMode: elbv2.XffHeaderProcessingMode.APPEND,
     });
     this.loadBalancer.logAccessLogs(this.accessLogBucket, 'alb');
 

@@ -17,7 +17,8 @@ import { ImageBuild } from './image-build';
 import { RestartOnSecretChange } from './restart-on-secret-change';
 import { apacheMaxRequestWorkers, BUILDABLE_MOODLE_VERSION, serviceDefaults } from './service-defaults';
 import {
-  validateAdminEmail, validateAdminUser, validateCapacity, validateCapacityRange, validateCronSpot, validateHealthCheckGrace,
+  validateAdminEmail, validateAdminUser, validateCapacity, validateCapacityRange, validateCronSpot, validateForwardingProxies,
+  validateHealthCheckGrace,
   validateMoodleVersion, validatePercent, validatePositive, validateSchedule, validateSiteName, validateSiteUrl,
   validateTaskSize,
 } from './service-validation';
@@ -367,6 +368,8 @@ export class MoodleService extends Construct implements ec2.IConnectable {
     const grace = props.healthCheckGracePeriod ?? d.healthCheckGracePeriod;
     validateHealthCheckGrace(grace);
     validateSiteUrl(edge.siteUrl);
+    const forwardingProxies = edge.forwardingProxies ?? 0;
+    validateForwardingProxies(forwardingProxies);
     validateAdminEmail(props.adminEmail ?? 'admin@example.com');
     const adminEmail = props.adminEmail ?? Fn.join('', ['admin@', Fn.select(2, Fn.split('/', edge.siteUrl))]);
     if (props.adminEmail === undefined) {
@@ -517,6 +520,7 @@ export class MoodleService extends Construct implements ec2.IConnectable {
       MOODLE_REDIS_TLS: cache.transitEncryption ? 'true' : 'false',
       MOODLE_DATAROOT: imageContract.dataRoot,
     };
+    if (forwardingProxies > 0) environment.MOODLE_PROXY_HOPS = String(forwardingProxies);
     const secrets: Record<string, ecs.Secret> = {
       MOODLE_DB_USER: ecs.Secret.fromSecretsManager(data.databaseSecret, 'username'),
       MOODLE_DB_PASSWORD: ecs.Secret.fromSecretsManager(data.databaseSecret, 'password'),

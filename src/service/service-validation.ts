@@ -249,3 +249,13 @@ export function validateSchedule(index: number, expression: string): void {
     );
   }
 }
+
+/** The edge's proxy count becomes MOODLE_PROXY_HOPS, which the image accepts from 0 to 5. */
+export function validateForwardingProxies(proxies: number): void {
+  if (Token.isUnresolved(proxies)) {
+    fail('edge.forwardingProxies must be a literal number: the image reads the viewer\'s address that many X-Forwarded-For entries from the end.');
+  }
+  if (!Number.isInteger(proxies) || proxies < 0 || proxies > 5) {
+    fail(`edge.forwardingProxies is ${proxies}; it must be a whole number from 0 to 5 (the proxies in front of the web tasks that append to X-Forwarded-For; MoodleEdge has 2).`);
+  }
+}

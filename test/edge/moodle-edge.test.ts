@@ -117,6 +117,12 @@ describe('MoodleEdge without a domain, in us-east-1 (defaults)', () => {
     ]));
   });
 
+  test('the load balancer appends to X-Forwarded-For after CloudFront, so the tasks know the viewer is two entries from the end', () => {
+    const [[, alb]] = resourcesOfType(template, 'AWS::ElasticLoadBalancingV2::LoadBalancer');
+    expect(alb.LoadBalancerAttributes).toEqual(expect.arrayContaining([{ Key: 'routing.http.xff_header_processing.mode', Value: 'append' }]));
+    expect(edge.forwardingProxies).toBe(2);
+  });
+
   test('the target group speaks HTTP to the image port, checks the health path, drains in 30 s', () => {
     template.hasResourceProperties('AWS::ElasticLoadBalancingV2::TargetGroup', {
       Port: imageContract.containerPort,

@@ -114,6 +114,7 @@ $expected = [
     'routerconfigured' => true,
     'debug' => 0,
     'debugdisplay' => 0,
+    'getremoteaddrconf' => 3,
     'session_handler_class' => '\core\session\redis',
     'session_redis_host' => 'master.cache.abc.euw1.cache.amazonaws.com',
     'session_redis_port' => 6380,
@@ -365,5 +366,34 @@ if ($moodletree === false || $moodletree === '') {
     check('muc: unreachable Redis fails non-zero', $code !== 0 && str_contains($err, 'not ready'), $out . $err);
     [$code, $out] = run([PHP_BINARY, "$bin/configure-cache.php"], $env); // Leave the working store in place.
 }
+
+// The viewer's address behind MOODLE_PROXY_HOPS proxies that each append to X-Forwarded-For.
+require "$bin/viewer-address.php";
+$cases = [
+    'viewer-sent entries are skipped' => [2, '203.0.113.66, 198.51.100.7, 130.176.1.1', '198.51.100.7'],
+    'two proxies, no viewer entry' => [2, '198.51.100.7, 130.176.1.1', '198.51.100.7'],
+    'IPv6 viewer' => [2, '2001:db8::1, 130.176.1.1', '2001:db8::1'],
+    'one proxy: the last entry' => [1, '203.0.113.66, 198.51.100.7', '198.51.100.7'],
+    'fewer entries than proxies (not through every proxy)' => [2, '130.176.1.1', null],
+    'no header' => [2, '', null],
+    'no proxies configured' => [0, '203.0.113.66, 198.51.100.7, 130.176.1.1', null],
+    'not an address' => [2, 'evil, 130.176.1.1', null],
+];
+foreach ($cases as $name => [$hops, $forwarded, $want]) {
+    $got = moodle_fargate_viewer_address(['HTTP_X_FORWARDED_FOR' => $forwarded, 'REMOTE_ADDR' => '10.0.1.5'], $hops);
+    check("viewer address: $name", $got === $want, 'got ' . var_export($got, true));
+}
+$tree = fake_tree();
+[$code, , $err] = generate(base_env($tree) + ['MOODLE_PROXY_HOPS' => '2']);
+check('proxy hops: generate exits 0', $code === 0, $err);
+$probe = 'include $argv[1]; echo $_SERVER["REMOTE_ADDR"], "|", $CFG->getremoteaddrconf;';
+[, $out] = run([PHP_BINARY, '-r', $probe, "$tree/config.php"],
+    ['HTTP_X_FORWARDED_FOR' => '203.0.113.66, 198.51.100.7, 130.176.1.1', 'REMOTE_ADDR' => '10.0.1.5']);
+check('proxy hops: config.php puts the viewer in REMOTE_ADDR and Moodle skips the headers', $out === '198.51.100.7|3', "got '$out'");
+[$code, , $err] = generate(base_env(fake_tree()) + ['MOODLE_PROXY_HOPS' => '9']);
+check('proxy hops: more than 5 is a configuration error', $code === 2 && str_contains($err, 'MOODLE_PROXY_HOPS'), $err);
+$tree = fake_tree();
+generate(base_env($tree));
+check('proxy hops: without MOODLE_PROXY_HOPS config.php trusts no header', !str_contains(file_get_contents("$tree/config.php"), 'viewer-address'));
 
 finish();

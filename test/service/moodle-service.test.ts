@@ -590,6 +590,23 @@ describe('MoodleService props', () => {
     });
   });
 
+  test('behind proxies that append to X-Forwarded-For, the tasks learn how many (MOODLE_PROXY_HOPS)', () => {
+    const stack = testStack();
+    const { props } = tiers(stack);
+    new MoodleService(stack, 'Service', { ...props, edge: { siteUrl: props.edge.siteUrl, targetGroup: props.edge.targetGroup, forwardingProxies: 2 } });
+    const template = checkStack(stack, 'service-behind-proxies');
+    for (const id of ['WebTaskDefinition', 'CronTaskDefinition', 'InstallTaskDefinition']) {
+      expect(environmentOf(containerOf(template, id))).toMatchObject({ MOODLE_PROXY_HOPS: '2' });
+    }
+  });
+
+  test.each([[-1], [1.5], [6]])('forwardingProxies %p is rejected with the range', (proxies) => {
+    const stack = testStack();
+    const { props } = tiers(stack);
+    expect(() => new MoodleService(stack, 'Service', { ...props, edge: { siteUrl: props.edge.siteUrl, targetGroup: props.edge.targetGroup, forwardingProxies: proxies } }))
+      .toThrow(/edge\.forwardingProxies is .*from 0 to 5/);
+  });
+
   test('a cache without AUTH and without TLS', () => {
     const stack = testStack();
     const { props, network } = tiers(stack, { cacheAuth: false });

@@ -27,10 +27,9 @@ export PHP_INI_SCAN_DIR="${PHP_INI_SCAN_DIR:-}:$MOODLE_RUNTIME_DIR/php.d"
 
 "$PHP" "$BIN_DIR/generate-config.php"
 
-admin_cli() { "$PHP" "$MOODLE_DIR/admin/cli/$1" "${@:2}"; }
-if [[ -d "$MOODLE_DIR/public/admin/cli" ]]; then
-  admin_cli() { "$PHP" "$MOODLE_DIR/public/admin/cli/$1" "${@:2}"; }
-fi
+CLI_DIR="$MOODLE_DIR/admin/cli"
+if [[ -d "$MOODLE_DIR/public/admin/cli" ]]; then CLI_DIR="$MOODLE_DIR/public/admin/cli"; fi
+admin_cli() { "$PHP" "$CLI_DIR/$1" "${@:2}"; }
 
 run_web() {
   # apache2-foreground (php:apache images) sources /etc/apache2/envvars and execs apache2 -DFOREGROUND.
@@ -38,17 +37,33 @@ run_web() {
 }
 
 run_cron() {
-  local keepalive="${MOODLE_CRON_KEEPALIVE:-600}" child=0 stopping=0
-  # ECS sends the image STOPSIGNAL (SIGWINCH) or SIGTERM: pass SIGTERM on; Moodle's cron finishes the task it runs.
-  trap 'stopping=1; [[ $child -gt 0 ]] && kill -TERM "$child" 2>/dev/null || true' TERM INT WINCH
+  local keepalive="${MOODLE_CRON_KEEPALIVE:-600}" child=0 stopping=0 status
+  # ECS sends the image STOPSIGNAL (SIGWINCH) or SIGTERM: pass SIGTERM on to cron.php, which Moodle handles.
+  trap 'stopping=1; if [[ $child -gt 0 ]]; then kill -TERM "$child" 2>/dev/null || true; fi' TERM INT WINCH
   while [[ $stopping -eq 0 ]]; do
-    admin_cli cron.php --keep-alive="$keepalive" &
+    # PHP itself in the background (not a shell function, which would be a subshell): $! is cron.php.
+    "$PHP" "$CLI_DIR/cron.php" --keep-alive="$keepalive" &
     child=$!
-    wait "$child" || log "cron.php exited with $? (restarting unless stopping)"
-    wait "$child" 2>/dev/null || true
+    status=0
+    wait "$child" || status=$?
+    if [[ $stopping -eq 1 ]]; then
+      # A trapped signal ends the first wait early (status 128 + signal): wait for cron.php itself.
+      status=0
+      wait "$child" || status=$?
+      log "stopped; cron.php exited with $status"
+    elif [[ $status -ne 0 ]]; then
+      log "cron.php exited with $status; restarting in 5 s"
+    fi
     child=0
-    [[ $stopping -eq 0 ]] && sleep 5
+    if [[ $stopping -eq 0 ]]; then
+      # In the background too, so a stop signal ends the pause at once (the trap stops it).
+      sleep 5 &
+      child=$!
+      wait "$child" || true
+      child=0
+    fi
   done
+  exit 0
 }
 
 require_env() {

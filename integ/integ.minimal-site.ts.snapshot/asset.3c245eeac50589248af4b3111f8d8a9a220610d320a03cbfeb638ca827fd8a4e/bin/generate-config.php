@@ -68,7 +68,14 @@ $cfg = [
     'routerconfigured' => env_bool('MOODLE_ROUTER_CONFIGURED', true),
     'debug' => 0,
     'debugdisplay' => 0,
+    // GETREMOTEADDR_SKIP_HTTP_CLIENT_IP | GETREMOTEADDR_SKIP_HTTP_X_FORWARDED_FOR: Moodle reads REMOTE_ADDR only,
+    // which viewer-address.php sets from the entries the proxies in front of the task appended.
+    'getremoteaddrconf' => 3,
 ];
+$proxies = env_int('MOODLE_PROXY_HOPS', 0);
+if ($proxies > 5) {
+    config_error("MOODLE_PROXY_HOPS must be the number of proxies in front of the task (0 to 5), got '$proxies'");
+}
 
 $redishost = env('MOODLE_REDIS_HOST');
 if ($redishost !== null) {
@@ -153,6 +160,10 @@ foreach ($cfg as $key => $value) {
     $exported = $key === 'directorypermissions' ? sprintf('0%o', $value) : var_export($value, true);
     $lines[] = sprintf('$CFG->%s = %s;', $key, $exported);
 }
+if ($proxies > 0) {
+    $lines[] = 'require_once(' . var_export(__DIR__ . '/viewer-address.php', true) . ');';
+    $lines[] = sprintf('moodle_fargate_use_viewer_address(%d);', $proxies);
+}
 $lines[] = 'require_once(' . var_export($setup, true) . ');';
 $content = implode("\n", $lines) . "\n";
 
@@ -161,7 +172,7 @@ if (!is_dir($dir) && !@mkdir($dir, 0750, true)) {
     config_error("cannot create directory '$dir' for MOODLE_CONFIG_PATH");
 }
 $tmp = @tempnam($dir, '.config.php.');
-if ($tmp === false || file_put_contents($tmp, $content) !== strlen($content) || !chmod($tmp, 0640)
+if ($tmp === false || file_put_contents($tmp, $content) !== strlen($content) || !chmod($tmp, 0440)
         || !rename($tmp, $configpath)) {
     if ($tmp !== false) {
         @unlink($tmp);

@@ -1,0 +1,66 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { chromium, Browser, Page } from 'playwright-core';
+import { requireTool } from './backing-services';
+
+/**
+ * Debian's Chromium, headless, driven by playwright-core. The site's host name resolves to the local edge;
+ * the edge's certificate comes from the test CA, which Chromium is told to accept for this run.
+ */
+export async function launchBrowser(siteHost: string, edgeAddress: string): Promise<Browser> {
+  const executablePath = requireTool('chromium', 'chromium');
+  return chromium.launch({
+    executablePath,
+    headless: true,
+    args: ['--no-sandbox', `--host-resolver-rules=MAP ${siteHost} ${edgeAddress}`, '--disable-gpu', '--disable-dev-shm-usage'],
+  });
+}
+
+export async function newPage(browser: Browser): Promise<Page> {
+  const context = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1280, height: 900 } });
+  context.setDefaultTimeout(30_000);
+  return context.newPage();
+}
+
+export async function logIn(page: Page, origin: string, username: string, password: string): Promise<void> {
+  await page.goto(`${origin}/login/index.php`);
+  await page.fill('#username', username);
+  await page.fill('#password', password);
+  await Promise.all([page.waitForNavigation(), page.click('#loginbtn')]);
+}
+
+/** Creates a course through Site administration's course form; returns its id. */
+export async function createCourse(page: Page, origin: string, fullName: string, shortName: string): Promise<number> {
+  await page.goto(`${origin}/course/edit.php?category=1`);
+  await page.fill('#id_fullname', fullName);
+  await page.fill('#id_shortname', shortName);
+  await Promise.all([page.waitForURL(/\/course\/view\.php\?id=\d+/), page.click('#id_saveanddisplay')]);
+  return Number(new URL(page.url()).searchParams.get('id'));
+}
+
+/** Adds a File resource to section 0 of a course, uploading `file` through Moodle's file picker; returns the view URL. */
+export async function addFileResource(page: Page, origin: string, courseId: number, name: string, file: string): Promise<string> {
+  await page.goto(`${origin}/course/modedit.php?add=resource&course=${courseId}&section=0&return=0`);
+  await page.fill('#id_name', name);
+  await page.click('.filemanager .fp-btn-add');
+  await page.click('.moodle-dialogue .fp-repo-name:text("Upload a file")');
+  await page.setInputFiles('.moodle-dialogue input[type="file"][name="repo_upload_file"]', file);
+  await page.click('.moodle-dialogue .fp-upload-btn');
+  await page.waitForSelector(`.filemanager .fp-filename:text("${path.basename(file)}")`);
+  await Promise.all([page.waitForURL(/\/mod\/resource\/view\.php|\/course\/view\.php/), page.click('#id_submitbutton')]);
+  const link = await page.locator(`a[href*="/mod/resource/view.php"]:has-text("${name}")`).first().getAttribute('href')
+    ?? page.url();
+  return link;
+}
+
+export async function logOut(page: Page): Promise<void> {
+  await page.click('#user-menu-toggle');
+  await Promise.all([page.waitForNavigation(), page.click('a[href*="/login/logout.php"]')]);
+}
+
+export async function screenshot(page: Page, dir: string, name: string): Promise<string> {
+  fs.mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, `${name}.png`);
+  await page.screenshot({ path: file, fullPage: true });
+  return file;
+}

@@ -1,0 +1,375 @@
+import { ChildProcess, spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { MariaDb, Redis, requireTool, TestCa } from './backing-services';
+import { IMAGE_DIR, ImageFacts, readImageFacts } from './dockerfile';
+import { EdgeProxy } from './edge-proxy';
+import { exited, outputFlushed, Processes, run, waitFor } from './processes';
+import { LocalEndpoints, LocalSecrets, PathMap, roleEnvironment } from './role-environment';
+import {
+  CfnTemplate, edgeBehaviors, loadBalancerAttributes, readTemplate, referenceOf, resourceProperties, RoleContainer, roleContainers, webHealthCheck,
+} from './task-definitions';
+
+/**
+ * A Moodle site on this machine, built from a synthesized template and the image's own scripts: MariaDB and
+ * Redis stand in for the database and the cache, each task is src/image/bin/entrypoint.sh run with its
+ * role's environment (as the image's user), and web tasks are Apache with mod_php and the project's own
+ * Apache and PHP configuration. Everything listens on its own loopback address.
+ */
+
+export const PROJECT_DIR = path.join(__dirname, '..', '..');
+const DEFAULT_MOODLE_SOURCE = path.join(PROJECT_DIR, '..', 'shared', 'moodle', 'moodle-5.0.6plus.tar.xz');
+
+export const ADDRESSES = {
+  database: '127.0.0.2',
+  cache: '127.0.0.3',
+  edge: '127.0.0.10',
+  loadBalancer: '127.0.0.20',
+  cloudFront: '127.0.0.21',
+} as const;
+export const SITE_HOST = 'moodle.site.test';
+
+/** A running (or finished) task: the entrypoint process and where its output goes. */
+export interface Task {
+  readonly name: string;
+  readonly role: string;
+  readonly process: ChildProcess;
+  readonly address?: string;
+  readonly port?: number;
+  log(): string;
+}
+
+/** A synthesized template's task definitions and the secret values generated for it. */
+export class SiteTemplate {
+  readonly template: CfnTemplate;
+  readonly roles: Record<string, RoleContainer>;
+  readonly secrets: LocalSecrets;
+
+  constructor(readonly file: string) {
+    this.template = readTemplate(file);
+    this.roles = roleContainers(this.template);
+    this.secrets = new LocalSecrets(this.template);
+  }
+
+  role(name: string): RoleContainer {
+    const found = this.roles[name];
+    if (!found) throw new Error(`${path.basename(this.file)} has no task definition with MOODLE_ROLE ${name} (has: ${Object.keys(this.roles).join(', ')})`);
+    return found;
+  }
+
+  /** The value ECS injects for one of a role's secrets. */
+  secret(roleName: string, variable: string): string {
+    const ref = this.role(roleName).secrets[variable];
+    if (!ref) throw new Error(`the ${roleName} task gets no secret ${variable}`);
+    return this.secrets.value(ref.secret, ref.jsonKey);
+  }
+}
+
+export class LocalSite {
+  readonly dir: string;
+  readonly tree: string;
+  readonly dataroot: string;
+  readonly processes: Processes;
+  readonly image: ImageFacts;
+  readonly main: SiteTemplate;
+  readonly endpoints: LocalEndpoints = { databaseAddress: ADDRESSES.database, cacheAddress: ADDRESSES.cache, siteHost: SITE_HOST };
+  ca!: TestCa;
+  database!: MariaDb;
+  redis!: Redis;
+  edge!: EdgeProxy;
+  private readonly runAs?: { uid: number; gid: number };
+
+  constructor(templateFile: string, readonly artifactsDir: string) {
+    this.dir = fs.mkdtempSync(path.join(os.tmpdir(), 'moodle-site-test-'));
+    fs.chmodSync(this.dir, 0o755);
+    this.tree = path.join(this.dir, 'moodle');
+    this.dataroot = path.join(this.dir, 'moodledata');
+    this.processes = new Processes(path.join(this.dir, 'logs'));
+    this.image = readImageFacts();
+    this.main = new SiteTemplate(templateFile);
+    // As root (CI), tasks run as the image's user, as in the container; otherwise as the current user.
+    this.runAs = process.getuid?.() === 0 ? this.image.user : undefined;
+  }
+
+  get template(): CfnTemplate {
+    return this.main.template;
+  }
+
+  role(name: string): RoleContainer {
+    return this.main.role(name);
+  }
+
+  /** Unpacks Moodle (MOODLE_SOURCE, default the shared 5.0.6+ tarball) read-only, as the image bakes it. */
+  unpackMoodle(): void {
+    const source = process.env.MOODLE_SOURCE || DEFAULT_MOODLE_SOURCE;
+    if (!fs.existsSync(source)) {
+      throw new Error(`Moodle source ${source} not found: set MOODLE_SOURCE to a Moodle release tarball (.tgz or .tar.xz with a moodle/ folder)`);
+    }
+    fs.mkdirSync(this.tree);
+    run('tar', ['-xf', source, '--strip-components=1', '-C', this.tree]);
+    // The test's slow page for graceful-stop checks (code is read-only in the image; this file exists only here).
+    fs.writeFileSync(path.join(this.docroot(), 'site-test-slow.php'),
+      "<?php\nsleep((int) ($_GET['s'] ?? 3));\nheader('Content-Type: text/plain');\necho \"slow request finished\\n\";\n");
+    // As in the image: config.php is a symlink to the file the entrypoint writes at start.
+    const configPath = this.containerToLocal('/run/moodle/config.php', 'shared');
+    fs.symlinkSync(configPath, path.join(this.tree, 'config.php'));
+    this.makeDir(path.dirname(configPath));
+    this.makeDir(this.dataroot, 0o770);
+  }
+
+  docroot(): string {
+    return fs.existsSync(path.join(this.tree, 'public')) ? path.join(this.tree, 'public') : this.tree;
+  }
+
+  /** Certificates, MariaDB and Redis where the template's endpoints point, with the template's master user and AUTH token. */
+  async startBackingServices(): Promise<void> {
+    this.ca = new TestCa(path.join(this.dir, 'ca'));
+    const install = this.role('install-or-upgrade');
+    const master = install.secrets.MOODLE_DB_ADMIN_USER;
+    if (!master) throw new Error('the install-or-upgrade task gets no MOODLE_DB_ADMIN_USER secret (the master credentials)');
+    const masterJson = this.main.secrets.json(master.secret);
+    const dbResource = this.databaseResource(install);
+    const cacheResource = this.cacheResource(install);
+    const auth = install.secrets.MOODLE_REDIS_AUTH;
+    this.database = new MariaDb(this.processes, {
+      dir: path.join(this.dir, 'mariadb'),
+      address: ADDRESSES.database,
+      port: Number(dbResource.Port ?? 3306),
+      masterUser: masterJson.username,
+      masterPassword: masterJson.password,
+      databaseName: dbResource.DatabaseName ?? dbResource.DBName,
+      certificate: this.ca.issue(ADDRESSES.database),
+      caFile: this.ca.caFile,
+    });
+    this.redis = new Redis(this.processes, {
+      dir: path.join(this.dir, 'redis'),
+      address: ADDRESSES.cache,
+      port: Number(cacheResource.Port ?? 6379),
+      password: auth ? this.main.secrets.value(auth.secret, auth.jsonKey) : '',
+      // ElastiCache Serverless always encrypts in transit; a replication group says so in its properties.
+      tls: cacheResource.TransitEncryptionEnabled ?? true,
+      certificate: this.ca.issue(ADDRESSES.cache),
+      caFile: this.ca.caFile,
+    });
+    await Promise.all([this.database.start(), this.redis.start()]);
+  }
+
+  private databaseResource(container: RoleContainer): Record<string, any> {
+    const ref = referenceOf(this.template, container.environment.MOODLE_DB_HOST);
+    if (!ref) throw new Error('MOODLE_DB_HOST does not reference the database');
+    return resourceProperties(this.template, ref.logicalId);
+  }
+
+  private cacheResource(container: RoleContainer): Record<string, any> {
+    const ref = referenceOf(this.template, container.environment.MOODLE_REDIS_HOST);
+    if (!ref) throw new Error('MOODLE_REDIS_HOST does not reference the cache');
+    return resourceProperties(this.template, ref.logicalId);
+  }
+
+  /** The TLS terminator with CloudFront's and the load balancer's headers, for the template's distribution. */
+  async startEdge(...otherHosts: string[]): Promise<void> {
+    const behaviors = edgeBehaviors(this.template);
+    this.edge = new EdgeProxy({
+      address: ADDRESSES.edge,
+      certificate: this.ca.issue(SITE_HOST, ...otherHosts),
+      loadBalancerAddress: ADDRESSES.loadBalancer,
+      cloudFrontAddress: ADDRESSES.cloudFront,
+      cachedPathPatterns: behaviors.cachedPathPatterns,
+      originTimeoutMs: behaviors.originReadTimeoutSeconds * 1000,
+      xffMode: loadBalancerAttributes(this.template)['routing.http.xff_header_processing.mode'] ?? 'append',
+    });
+    await this.edge.start(443);
+  }
+
+  /** The environment ECS would give a task of this role, mapped to this machine. */
+  environment(roleName: string, instance: string, site: SiteTemplate = this.main): Record<string, string> {
+    const container = site.role(roleName);
+    const paths: PathMap = [
+      ['/var/www/html', this.tree],
+      ['/run/moodle/config.php', this.containerToLocal('/run/moodle/config.php', 'shared')],
+      ['/run/moodle', this.containerToLocal('/run/moodle', instance)],
+      ['/var/cache/moodle-local', this.containerToLocal('/var/cache/moodle-local', instance)],
+      // The image adds the RDS CA bundle to the system bundle; here the test CA signed every server certificate.
+      ['/etc/ssl/certs/ca-certificates.crt', this.ca.caFile],
+      ...container.mountPaths.map((mount) => [mount, this.dataroot] as const),
+    ];
+    const env = roleEnvironment({
+      template: site.template, container, imageEnvironment: this.image.environment, endpoints: this.endpoints, secrets: site.secrets, paths,
+    });
+    return {
+      ...env,
+      // ElastiCache's certificate chains to a public CA in the system bundle (generate-config.php's default);
+      // here the test CA signed Redis's certificate.
+      MOODLE_REDIS_CA_FILE: this.ca.caFile,
+    };
+  }
+
+  private containerToLocal(containerPath: string, instance: string): string {
+    return path.join(this.dir, 'tasks', instance, containerPath.replace(/^\//, ''));
+  }
+
+  private makeDir(dir: string, mode = 0o750): void {
+    fs.mkdirSync(dir, { recursive: true, mode });
+    if (this.runAs) {
+      for (let d = dir; d.startsWith(this.dir) && d !== this.dir; d = path.dirname(d)) {
+        fs.chownSync(d, this.runAs.uid, this.runAs.gid);
+      }
+    }
+  }
+
+  /**
+   * Starts a task: src/image/bin/entrypoint.sh with the role's environment. Web tasks listen on `address` at
+   * the port the project's Apache configuration names.
+   */
+  startTask(roleName: string, name: string, options: { address?: string; template?: SiteTemplate } = {}): Task {
+    const env = this.environment(roleName, name, options.template);
+    for (const dir of [env.MOODLE_RUNTIME_DIR, env.MOODLE_LOCALCACHEDIR]) this.makeDir(dir);
+    const home = path.join(this.dir, 'tasks', name, 'home');
+    this.makeDir(home);
+    const processEnv: Record<string, string> = {
+      ...env,
+      HOME: home,
+      PATH: `${this.binDir()}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`,
+      // The image's PHP ini (COPY conf/php-moodle.ini into PHP's conf.d): the leading ':' keeps PHP's own scan dir.
+      PHP_INI_SCAN_DIR: `:${this.phpConfDir()}`,
+    };
+    let port: number | undefined;
+    if (roleName === 'web') {
+      if (!options.address) throw new Error('a web task needs an address');
+      const apache = this.apacheConfig(name, options.address);
+      port = apache.port;
+      Object.assign(processEnv, {
+        SITE_TEST_APACHE_CONF: apache.file,
+        // /etc/apache2/envvars in the image: the docroot, and the worker count with the Dockerfile's default.
+        MOODLE_DOCROOT: this.docroot(),
+        APACHE_MAX_REQUEST_WORKERS: processEnv.APACHE_MAX_REQUEST_WORKERS ?? '40',
+      });
+    }
+    const child = this.processes.start(name, path.join(IMAGE_DIR, 'bin', 'entrypoint.sh'), [], {
+      env: processEnv,
+      cwd: home,
+      ...(this.runAs ? { uid: this.runAs.uid, gid: this.runAs.gid } : {}),
+    });
+    return { name, role: roleName, process: child, address: options.address, port, log: () => this.processes.log(name) };
+  }
+
+  /** Runs a task to its end; resolves with its exit code and output. */
+  async runTask(roleName: string, name: string, timeoutMs: number, template?: SiteTemplate): Promise<{ code: number; output: string }> {
+    const task = this.startTask(roleName, name, { template });
+    const code = await exited(task.process, timeoutMs);
+    await outputFlushed(task.process);
+    return { code, output: task.log() };
+  }
+
+  /** Runs a PHP CLI script of Moodle's (admin/cli/...) as a task of this role would. */
+  moodleCli(roleName: string, script: string, args: string[]): { status: number; output: string } {
+    const env = this.environment(roleName, 'cli');
+    const cliDir = fs.existsSync(path.join(this.tree, 'public', 'admin', 'cli')) ? path.join(this.tree, 'public', 'admin', 'cli') : path.join(this.tree, 'admin', 'cli');
+    this.makeDir(env.MOODLE_RUNTIME_DIR);
+    fs.mkdirSync(path.join(env.MOODLE_RUNTIME_DIR, 'php.d'), { recursive: true });
+    fs.writeFileSync(path.join(env.MOODLE_RUNTIME_DIR, 'php.d', '90-db-ca.ini'), `openssl.cafile = "${env.MOODLE_DB_CA_FILE}"\n`);
+    const result = spawnSync('php', [path.join(cliDir, script), ...args], {
+      encoding: 'utf8',
+      env: { ...env, PATH: process.env.PATH, HOME: this.dir, PHP_INI_SCAN_DIR: `:${this.phpConfDir()}:${env.MOODLE_RUNTIME_DIR}/php.d` },
+      ...(this.runAs ? { uid: this.runAs.uid, gid: this.runAs.gid } : {}),
+    });
+    return { status: result.status ?? -1, output: `${result.stdout}${result.stderr}` };
+  }
+
+  /** The health check the target group runs, against one task. */
+  async waitHealthy(task: Task, timeoutMs = 30_000): Promise<void> {
+    const health = webHealthCheck(this.template);
+    if (task.port !== health.port) {
+      throw new Error(`the web task listens on ${task.port} (src/image/conf/apache-moodle.conf) but the target group checks port ${health.port}`);
+    }
+    await waitFor(`${task.name} to pass the health check ${health.path}`, timeoutMs, async () => {
+      if (task.process.exitCode !== null) throw new Error(`${task.name} exited with ${task.process.exitCode}:\n${task.log()}`);
+      const res = await fetch(`http://${task.address}:${health.port}${health.path}`);
+      return String(res.status) === health.matcher ? true : undefined;
+    });
+  }
+
+  private binDir(): string {
+    const dir = path.join(this.dir, 'bin');
+    if (!fs.existsSync(dir)) {
+      fs.mkdirSync(dir, { recursive: true });
+      // Stand-in for the php:apache image's apache2-foreground, which the web role execs.
+      const apache2 = requireTool('apache2', 'apache2');
+      fs.writeFileSync(path.join(dir, 'apache2-foreground'),
+        `#!/bin/sh\nexec ${apache2} -f "$SITE_TEST_APACHE_CONF" -DFOREGROUND "$@"\n`, { mode: 0o755 });
+    }
+    return dir;
+  }
+
+  private phpConfDir(): string {
+    const dir = path.join(this.dir, 'php-conf.d');
+    if (!fs.existsSync(dir)) {
+      fs.mkdirSync(dir, { recursive: true });
+      fs.copyFileSync(path.join(IMAGE_DIR, 'conf', 'php-moodle.ini'), path.join(dir, path.basename(this.image.phpIni)));
+    }
+    return dir;
+  }
+
+  /**
+   * Apache's main configuration for one web task: the modules Debian enables by default plus mod_php with the
+   * prefork MPM (as in the php:apache image), then the project's conf file as the image installs it. Only its `Listen` line
+   * is bound to the task's loopback address, keeping the port.
+   */
+  private apacheConfig(name: string, address: string): { file: string; port: number } {
+    const dir = path.join(this.dir, 'tasks', name, 'apache');
+    this.makeDir(dir);
+    const conf = fs.readFileSync(path.join(IMAGE_DIR, 'conf', 'apache-moodle.conf'), 'utf8');
+    const listens = [...conf.matchAll(/^Listen\s+(\d+)\s*$/gm)];
+    if (listens.length !== 1) throw new Error('src/image/conf/apache-moodle.conf must have exactly one "Listen <port>" line');
+    const port = Number(listens[0][1]);
+    fs.writeFileSync(path.join(dir, 'moodle.conf'), this.imagePaths(conf.replace(/^Listen\s+(\d+)\s*$/m, `Listen ${address}:$1`)));
+    const file = path.join(dir, 'apache2.conf');
+    fs.writeFileSync(file, [
+      'ServerRoot /etc/apache2',
+      `PidFile ${dir}/apache2.pid`,
+      `DefaultRuntimeDir ${dir}`,
+      `Mutex file:${dir} default`,
+      'ErrorLog /proc/self/fd/2',
+      'LogLevel warn',
+      'LogFormat "%h %l %u %t \\"%r\\" %>s %O \\"%{Referer}i\\" \\"%{User-Agent}i\\"" combined',
+      ...apacheModules().map((moduleFile) => `Include ${moduleFile}`),
+      `Include ${dir}/moodle.conf`,
+      '',
+    ].join('\n'));
+    return { file, port };
+  }
+
+  /** Files the Dockerfile copies to fixed paths (the health check), placed under a local image root; the text's references follow them. */
+  private imagePaths(text: string): string {
+    const root = path.join(this.dir, 'image-root');
+    let result = text;
+    for (const [source, target] of this.image.copies) {
+      const file = path.join(IMAGE_DIR, source);
+      if (!fs.statSync(file).isFile() || target.endsWith('/')) continue;
+      fs.mkdirSync(path.dirname(root + target), { recursive: true });
+      fs.copyFileSync(file, root + target);
+      result = result.split(path.dirname(target)).join(path.dirname(root + target));
+    }
+    return result;
+  }
+
+  async stop(keep: boolean): Promise<void> {
+    await this.edge?.stop();
+    await this.processes.stopAll();
+    if (!keep) fs.rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** The php:apache image's modules: Debian's default set, the prefork MPM and mod_php. */
+const APACHE_MODULES = ['mpm_prefork', 'access_compat', 'alias', 'auth_basic', 'authn_core', 'authn_file', 'authz_core',
+  'authz_host', 'authz_user', 'autoindex', 'deflate', 'dir', 'env', 'filter', 'mime', 'negotiation', 'reqtimeout', 'setenvif', 'status'];
+
+function apacheModules(): string[] {
+  const available = '/etc/apache2/mods-available';
+  const php = fs.existsSync(available) ? fs.readdirSync(available).find((f) => /^php\d+\.\d+\.load$/.test(f)) : undefined;
+  if (!php) throw new Error('mod_php not found in /etc/apache2/mods-available: install libapache2-mod-php (bash scripts/setup.sh does)');
+  return [...APACHE_MODULES, php.replace(/\.load$/, '')]
+    .flatMap((module) => [`${available}/${module}.load`, `${available}/${module}.conf`])
+    .filter((file) => fs.existsSync(file));
+}
