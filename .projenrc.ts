@@ -145,7 +145,7 @@ project.tasks.tryFind('post-compile')!.spawn(rosetta);
 const siteTest = project.addTask('test:site', {
   description: 'Run Moodle locally from the synthesized default and production examples (MariaDB, Redis, Apache, Chromium)',
   steps: [
-    { exec: 'bash scripts/synth-examples.sh minimal production-domain' },
+    { exec: 'bash scripts/synth-examples.sh minimal' },
     { exec: "jest --ci --coverage=false --runInBand --testMatch '<rootDir>/test/site/**/*.site.ts'" },
   ],
 });
