@@ -143,9 +143,9 @@ project.tasks.tryFind('post-compile')!.spawn(rosetta);
 
 // The running site: a real Moodle started from the synthesized examples' task definitions (test/site).
 const siteTest = project.addTask('test:site', {
-  description: 'Run Moodle locally from the synthesized default example (MariaDB, Redis, Apache, Chromium)',
+  description: 'Run Moodle locally from the synthesized default and production examples (MariaDB, Redis, Apache, Chromium)',
   steps: [
-    { exec: 'bash scripts/synth-examples.sh minimal' },
+    { exec: 'bash scripts/synth-examples.sh minimal production-domain' },
     { exec: "jest --ci --coverage=false --runInBand --testMatch '<rootDir>/test/site/**/*.site.ts'" },
   ],
 });

@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { addFileResource, createCourse, launchBrowser, logIn, logOut, newPage, screenshot } from './browser';
 import { patternToRegExp } from './edge-proxy';
-import { ADDRESSES, LocalSite, PROJECT_DIR, SITE_HOST, Task } from './local-site';
+import { ADDRESSES, LocalSite, PROJECT_DIR, SITE_HOST, SiteTemplate, Task } from './local-site';
 import { alive, childrenOf, commandLine, exited, sleep, waitFor } from './processes';
 import { edgeBehaviors } from './task-definitions';
 import { isLoggedIn, Viewer } from './viewer';
@@ -14,9 +14,11 @@ import { isLoggedIn, Viewer } from './viewer';
  */
 
 const TEMPLATE = path.join(PROJECT_DIR, 'cdk.out', 'examples', 'minimal', 'MoodleMinimal.template.json');
+const PRODUCTION_TEMPLATE = path.join(PROJECT_DIR, 'cdk.out', 'examples', 'production-domain', 'MoodleProduction.template.json');
 export const ARTIFACTS = path.join(PROJECT_DIR, 'test', '.site-artifacts');
 
 let site: LocalSite;
+let production: SiteTemplate;
 let failed = false;
 const started = Date.now();
 
@@ -24,9 +26,10 @@ beforeAll(async () => {
   fs.rmSync(ARTIFACTS, { recursive: true, force: true });
   fs.mkdirSync(ARTIFACTS, { recursive: true });
   site = new LocalSite(TEMPLATE, ARTIFACTS);
+  production = new SiteTemplate(PRODUCTION_TEMPLATE);
   site.unpackMoodle();
   await site.startBackingServices();
-  await site.startEdge();
+  await site.startEdge(new URL(site.environment('web', 'x', production).MOODLE_WWWROOT).hostname);
 }, 120_000);
 
 afterAll(async () => {
@@ -159,6 +162,19 @@ describe('what a viewer gets through the edge', () => {
     }
   });
 
+  step('the paths Moodle\'s own security check lists as private answer 403 or 404 (admin/cli/checks.php cannot fetch them here)', async () => {
+    // Copied from lib/classes/check/environment/publicpaths.php (Moodle 5.0), which fetches them from wwwroot.
+    const privatePaths = ['vendor/', 'vendor/bin/behat', 'node_modules/', 'node_modules/cli/cli.js', '.git/', '.git/HEAD',
+      '.github/FUNDING.yml', '.stylelintrc', '.upgradenotes/', 'composer.json', 'composer.lock', 'admin/environment.xml',
+      'doesnotexist', 'lib/classes/', 'lib/db/install.xml', 'mod/assign/db/install.xml', 'lib/scssphp/readme_moodle.txt',
+      'mod/resource/readme.txt', 'mod/README.txt', 'mod/book/README.md', 'auth/manual/upgrade.txt', 'lib/upgrade.txt',
+      'UPGRADING.md', 'UPGRADING-CURRENT.md', 'reportbuilder/UPGRADING.md', 'phpunit.xml.dist',
+      'privacy/tests/fixtures/logo.png', 'enrol/lti/tests/fixtures/input.xml', 'blog/tests/behat/delete.feature'];
+    const answers: Record<string, number> = {};
+    for (const privatePath of privatePaths) answers[privatePath] = (await viewer().get(`/${privatePath}`)).status;
+    expect(Object.entries(answers).filter(([, status]) => status !== 403 && status !== 404)).toEqual([]);
+  });
+
   step('Moodle\'s routed API (/api/rest/v2/..., used by the pages\' JavaScript) answers 200', async () => {
     const response = await viewer().get('/api/rest/v2/core/templates/boost/core/loading');
     expect(response.status).toBe(200);
@@ -206,8 +222,8 @@ describe('two web tasks', () => {
   step('in a browser: log in, create a course, upload a file through one task, view it through the other, log out', async () => {
     const { username, password } = admin();
     const browser = await launchBrowser(SITE_HOST, ADDRESSES.edge);
+    const page = await newPage(browser);
     try {
-      const page = await newPage(browser);
       const origin = `https://${SITE_HOST}`;
       site.edge.setTargets([target(web.a)]);
       await page.goto(`${origin}/login/index.php`);
@@ -234,6 +250,9 @@ describe('two web tasks', () => {
       await logOut(page);
       await page.goto(`${origin}/my/`);
       expect(page.url()).toMatch(/\/login\/index\.php/);
+    } catch (e) {
+      await screenshot(page, ARTIFACTS, 'browser-failure').catch(() => undefined);
+      throw e;
     } finally {
       await browser.close();
     }
@@ -306,6 +325,25 @@ describe('Moodle\'s own checks, on the running site (cron has run)', () => {
     console.log(`checks.php findings: ${JSON.stringify(found, undefined, 1)}`);
     expect(Object.keys(found).filter((ref) => !(ref in acknowledged)).map((ref) => `${ref} (${found[ref]})`)).toEqual([]);
     expect(Object.keys(acknowledged).filter((ref) => !(ref in found)).map((ref) => `stale acknowledgment ${ref}`)).toEqual([]);
+  });
+});
+
+describe('the production example', () => {
+  step('its install-or-upgrade and web roles run the same site with the production stack\'s secrets and settings', async () => {
+    // The production stack's own master user and cache AUTH token, on the same local servers.
+    const master = production.role('install-or-upgrade').secrets.MOODLE_DB_ADMIN_USER;
+    const masterJson = production.secrets.json(master.secret);
+    site.database.createMaster(masterJson.username, masterJson.password);
+    site.redis.addPassword(production.secret('install-or-upgrade', 'MOODLE_REDIS_AUTH'));
+    const { code, output } = await site.runTask('install-or-upgrade', 'production-install', 120_000, production);
+    expect({ code, tail: output.slice(-2000) }).toEqual({ code: 0, tail: expect.stringMatching(/database state: ready[^]*install-or-upgrade finished/) });
+
+    web.production = site.startTask('web', 'production-web', { address: '127.0.0.13', template: production });
+    await site.waitHealthy(web.production);
+    site.edge.setTargets([target(web.production)]);
+    const host = new URL(site.environment('web', 'x', production).MOODLE_WWWROOT).hostname;
+    const page = await new Viewer({ host, edgeAddress: ADDRESSES.edge, caFile: site.ca.caFile }).get('/login/index.php');
+    expect({ status: page.status, form: /<form[^>]+id="login"/.test(page.body) }).toEqual({ status: 200, form: true });
   });
 });
 
