@@ -23,9 +23,11 @@ export async function newPage(browser: Browser): Promise<Page> {
 }
 
 export async function logIn(page: Page, origin: string, username: string, password: string): Promise<void> {
-  await page.goto(`${origin}/login/index.php`);
+  // Moodle's JavaScript replaces the password field after load (show/hide toggle): fill it once the page is idle.
+  await page.goto(`${origin}/login/index.php`, { waitUntil: 'networkidle' });
   await page.fill('#username', username);
   await page.fill('#password', password);
+  if (await page.inputValue('#password') !== password) throw new Error('the password field lost its value before submit');
   await page.click('#loginbtn');
   // Logged in once the user menu shows (Moodle redirects through ?testsession to the dashboard).
   await page.waitForSelector('#user-menu-toggle');

@@ -8,7 +8,7 @@ import { EdgeProxy } from './edge-proxy';
 import { exited, outputFlushed, Processes, run, waitFor } from './processes';
 import { LocalEndpoints, LocalSecrets, PathMap, roleEnvironment } from './role-environment';
 import {
-  CfnTemplate, edgeBehaviors, loadBalancerAttributes, readTemplate, referenceOf, resourceProperties, RoleContainer, roleContainers, webHealthCheck,
+  CfnTemplate, edgeBehaviors, loadBalancerAttributes, readTemplate, RoleContainer, roleContainers, webHealthCheck,
 } from './task-definitions';
 
 /**
@@ -17,6 +17,10 @@ import {
  * role's environment (as the image's user), and web tasks are Apache with mod_php and the project's own
  * Apache and PHP configuration. Everything listens on its own loopback address.
  */
+
+function fail(message: string): never {
+  throw new Error(message);
+}
 
 export const PROJECT_DIR = path.join(__dirname, '..', '..');
 const DEFAULT_MOODLE_SOURCE = path.join(PROJECT_DIR, '..', 'shared', 'moodle', 'moodle-5.0.6plus.tar.xz');
@@ -129,8 +133,8 @@ export class LocalSite {
     const master = install.secrets.MOODLE_DB_ADMIN_USER;
     if (!master) throw new Error('the install-or-upgrade task gets no MOODLE_DB_ADMIN_USER secret (the master credentials)');
     const masterJson = this.main.secrets.json(master.secret);
-    const dbResource = this.databaseResource(install);
-    const cacheResource = this.cacheResource(install);
+    const dbResource = this.databaseResource();
+    const cacheResource = this.cacheResource();
     const auth = install.secrets.MOODLE_REDIS_AUTH;
     this.database = new MariaDb(this.processes, {
       dir: path.join(this.dir, 'mariadb'),
@@ -155,16 +159,20 @@ export class LocalSite {
     await Promise.all([this.database.start(), this.redis.start()]);
   }
 
-  private databaseResource(container: RoleContainer): Record<string, any> {
-    const ref = referenceOf(this.template, container.environment.MOODLE_DB_HOST);
-    if (!ref) throw new Error('MOODLE_DB_HOST does not reference the database');
-    return resourceProperties(this.template, ref.logicalId);
+  /** The database the stack creates (an Aurora cluster, else an RDS instance), found by type, not through a variable. */
+  private databaseResource(): Record<string, any> {
+    return this.onlyResource(['AWS::RDS::DBCluster']) ?? this.onlyResource(['AWS::RDS::DBInstance'])
+      ?? fail('the template creates no database');
   }
 
-  private cacheResource(container: RoleContainer): Record<string, any> {
-    const ref = referenceOf(this.template, container.environment.MOODLE_REDIS_HOST);
-    if (!ref) throw new Error('MOODLE_REDIS_HOST does not reference the cache');
-    return resourceProperties(this.template, ref.logicalId);
+  private cacheResource(): Record<string, any> {
+    return this.onlyResource(['AWS::ElastiCache::ServerlessCache', 'AWS::ElastiCache::ReplicationGroup']) ?? fail('the template creates no cache');
+  }
+
+  private onlyResource(types: string[]): Record<string, any> | undefined {
+    const found = Object.values(this.template.Resources).filter((r) => types.includes(r.Type));
+    if (found.length > 1) throw new Error(`the template has ${found.length} resources of type ${types.join(' or ')}; the site test expects one`);
+    return found[0]?.Properties;
   }
 
   /** The TLS terminator with CloudFront's and the load balancer's headers, for the template's distribution. */
