@@ -1,4 +1,4 @@
-import { CfnElement, Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { App, CfnElement, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as route53 from 'aws-cdk-lib/aws-route53';
@@ -6,6 +6,7 @@ import { MoodleMail, MoodleOnFargate, MoodlePreset, NatLayout } from '../src';
 import { checkStack, testStack } from './util/checks';
 import { siteCostLines } from '../scripts/cost/site-cost-lines';
 import { totalMonthlyUsd } from '../scripts/cost/template-cost';
+import { OFFLINE_ACCOUNT, offlineContext } from '../scripts/offline-context';
 
 function site(props: ConstructorParameters<typeof MoodleOnFargate>[2] = {}, region = 'us-east-1') {
   const stack = testStack(region);
@@ -245,6 +246,33 @@ describe('MoodleOnFargate explicit props win over the preset', () => {
   test('alarm email subscribes to the topic', () => {
     const { stack } = site({ monitoringOptions: { alarmEmail: 'ops@example.edu' } });
     Template.fromStack(stack).hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ops@example.edu' });
+  });
+});
+
+describe('MoodleOnFargate monitoring follows the site it watches', () => {
+  test('the Aurora capacity alarm fires at 90 % of the cluster\'s own maximum (DEVELOPMENT: 2 ACU, not 8)', () => {
+    const { stack, moodle } = site({ preset: MoodlePreset.DEVELOPMENT, monitoring: true });
+    const template = checkStack(stack, 'site-development-monitored');
+    expect(moodle.data.serverlessMaxCapacity).toBe(2);
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'ServerlessDatabaseCapacity', Threshold: 1.8 });
+  });
+
+  test('two sites in one account and Region count their cron runs apart', () => {
+    const app = new App({ context: offlineContext(['us-east-1']) });
+    const env = { account: OFFLINE_ACCOUNT, region: 'us-east-1' };
+    const sites = ['SiteA', 'SiteB'].map((name) => {
+      const stack = new Stack(app, name, { env });
+      return { stack, moodle: new MoodleOnFargate(stack, 'Moodle', {}) };
+    });
+    const namespaces = sites.map(({ stack, moodle }) => {
+      const template = Template.fromStack(stack);
+      const filters = Object.values(template.findResources('AWS::Logs::MetricFilter'))
+        .map((filter) => filter.Properties.MetricTransformations[0].MetricNamespace);
+      expect(new Set(filters)).toEqual(new Set([moodle.monitoring!.metricNamespace]));
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'CronRuns', Namespace: moodle.monitoring!.metricNamespace });
+      return moodle.monitoring!.metricNamespace;
+    });
+    expect(namespaces[0]).not.toEqual(namespaces[1]);
   });
 });
 

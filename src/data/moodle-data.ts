@@ -275,6 +275,8 @@ export class MoodleData extends Construct implements IMoodleData {
   public readonly databaseInstance?: rds.IDatabaseInstance;
   /** The Aurora MySQL cluster, created or given. */
   public readonly databaseCluster?: rds.IDatabaseCluster;
+  /** The most Aurora capacity units the created Serverless v2 cluster scales to; undefined for an instance or an existing database. */
+  public readonly serverlessMaxCapacity?: number;
   /** The parameter group of a created database (instance or cluster parameter group). */
   public readonly parameterGroup?: rds.ParameterGroup;
   /** The multi-user rotation of Moodle's database secret, if `secretRotation` is set. */
@@ -344,6 +346,7 @@ export class MoodleData extends Construct implements IMoodleData {
       this.databasePort = created.port;
       this.moodleDbType = created.dbType;
       this.databaseInstance = created.instance;
+      this.serverlessMaxCapacity = created.serverlessMaxCapacity;
       this.databaseCluster = created.cluster;
       const secrets = [created.secretConstruct as secretsmanager.Secret, this.appUserSecret];
       if (removalPolicy !== RemovalPolicy.DESTROY) {
@@ -552,6 +555,7 @@ export class MoodleData extends Construct implements IMoodleData {
       port: dataDefaults.port,
       dbType: 'auroramysql',
       cluster,
+      serverlessMaxCapacity: maxCapacity,
     };
   }
 
@@ -654,6 +658,7 @@ interface CreatedDatabase {
   readonly dbType: string;
   readonly instance?: rds.DatabaseInstance;
   readonly cluster?: rds.DatabaseCluster;
+  readonly serverlessMaxCapacity?: number;
 }
 
 /**

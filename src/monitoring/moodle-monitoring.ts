@@ -1,4 +1,4 @@
-import { Duration, Fn } from 'aws-cdk-lib';
+import { Duration, Fn, Names } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
@@ -57,6 +57,8 @@ export class MoodleMonitoring extends Construct {
   public readonly alarmTopic: sns.Topic;
   /** The key that encrypts the topic. */
   public readonly topicKey: kms.Key;
+  /** The CloudWatch namespace of this site's metrics from its logs (cron runs, install/upgrade failures). */
+  public readonly metricNamespace: string;
   /** Every alarm, by name. */
   public readonly alarms: Record<string, cloudwatch.Alarm> = {};
   /** The dashboard. */
@@ -87,6 +89,9 @@ export class MoodleMonitoring extends Construct {
     if (props.alarmEmail) this.alarmTopic.addSubscription(new subscriptions.EmailSubscription(props.alarmEmail));
 
     const fiveMinutes = Duration.minutes(5);
+    // The log-derived metrics live in a namespace of this site's own, so two sites in one account and Region
+    // never count each other's cron runs.
+    this.metricNamespace = `Moodle/${Names.uniqueResourceName(this, { maxLength: 200, separator: '-' })}`;
     const targetGroup = edge.targetGroup as elbv2.ApplicationTargetGroup;
     const metrics: Record<string, cloudwatch.IMetric> = {
       LoadBalancer5xx: new cloudwatch.MathExpression({
@@ -152,7 +157,10 @@ export class MoodleMonitoring extends Construct {
     alarm('RestartAfterSecretChangeErrors',
       'The web and cron tasks could not be replaced after the database secret changed: force a new deployment of both services before the next rotation, which invalidates the password they hold.',
       0, above, 1);
-    if (metrics.DatabaseCapacity) alarm('DatabaseCapacity', 'Aurora runs at its maximum capacity.', 0.9 * 8, above);
+    const maxCapacity = data.serverlessMaxCapacity;
+    if (metrics.DatabaseCapacity && maxCapacity !== undefined) {
+      alarm('DatabaseCapacity', `Aurora runs at 90 % or more of its maximum capacity (${maxCapacity} ACU).`, 0.9 * maxCapacity, above);
+    }
     if (metrics.DatabaseFreeStorage) alarm('DatabaseFreeStorage', 'The database has under 2 GiB free.', 2 * 1024 ** 3, below);
     if (metrics.CacheEvictions) alarm('CacheEvictions', 'The cache evicts keys: sessions may be lost.', 0, above, 1);
 
@@ -198,7 +206,7 @@ export class MoodleMonitoring extends Construct {
     const filter = new logs.MetricFilter(this, `${name}Filter`, {
       logGroup,
       filterPattern: logs.FilterPattern.literal(`"${phrase}"`),
-      metricNamespace: 'Moodle',
+      metricNamespace: this.metricNamespace,
       metricName: name,
       metricValue: '1',
       defaultValue: 0,
