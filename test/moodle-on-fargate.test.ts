@@ -1,5 +1,5 @@
 import { App, CfnElement, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import { MoodleMail, MoodleOnFargate, MoodlePreset, NatLayout } from '../src';
@@ -246,6 +246,14 @@ describe('MoodleOnFargate explicit props win over the preset', () => {
   test('alarm email subscribes to the topic', () => {
     const { stack } = site({ monitoringOptions: { alarmEmail: 'ops@example.edu' } });
     Template.fromStack(stack).hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ops@example.edu' });
+  });
+});
+
+describe('MoodleOnFargate quick start', () => {
+  test('a first synth shows only advice the user can act on (adminEmail), none caused by the library', () => {
+    const { stack } = site({ preset: MoodlePreset.DEVELOPMENT });
+    const warnings = Annotations.fromStack(stack).findWarning('*', Match.anyValue()).map((warning) => String(warning.entry.data));
+    expect(warnings).toEqual([expect.stringMatching(/^adminEmail is not set/)]);
   });
 });
 

@@ -343,7 +343,8 @@ export class MoodleEdge extends Construct implements IMoodleEdge {
       additionalBehaviors,
       domainNames: props.domainName ? [props.domainName] : undefined,
       certificate: certificates.cloudFront,
-      minimumProtocolVersion: cloudfront.SecurityPolicyProtocol.TLS_V1_2_2021,
+      // Only with a certificate of the site's own: CloudFront's default certificate has its own fixed policy.
+      minimumProtocolVersion: certificates.cloudFront ? cloudfront.SecurityPolicyProtocol.TLS_V1_2_2021 : undefined,
       httpVersion: cloudfront.HttpVersion.HTTP2_AND_3,
       enableIpv6: true,
       priceClass: props.priceClass ?? edgeDefaults.priceClass,

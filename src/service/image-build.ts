@@ -98,6 +98,8 @@ export class ImageBuild extends Construct {
       resources: [this.source.bucket.bucketArn],
     }));
     this.repository.grantPullPush(role);
+    // The build asks whether its tag exists before building (an immutable tag cannot be pushed twice).
+    this.repository.grant(role, 'ecr:DescribeImages');
     props.dockerHubSecret?.grantRead(role);
     Validations.of(role).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',

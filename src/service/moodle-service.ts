@@ -439,6 +439,9 @@ export class MoodleService extends Construct implements ec2.IConnectable {
     this.connections.allowTo(data.databaseConnections, ec2.Port.tcp(data.databasePort), 'Moodle tasks to the database');
     this.connections.allowTo(cache.connections, ec2.Port.tcp(cache.port), 'Moodle tasks to the cache');
     this.connections.allowTo(data.fileSystem, ec2.Port.tcp(2049), 'Moodle tasks to moodledata (NFS)');
+    // allowTo also asks for egress rules, which allowAllOutbound already covers: nothing a user can act on.
+    Annotations.of(this.securityGroup).acknowledgeWarning('@aws-cdk/aws-ec2:ipv4IgnoreEgressRule',
+      'The tasks may reach any address (allowAllOutbound), which covers the database, cache and EFS rules.');
 
     this.logGroup = new logs.LogGroup(this, 'Logs', { retention: logRetention });
 

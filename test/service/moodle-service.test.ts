@@ -382,6 +382,10 @@ describe('MoodleService defaults', () => {
       .flatMap((policy) => policy.Properties.PolicyDocument.Statement);
     const actions = statements.flatMap((statement) => [statement.Action].flat());
     expect(actions).toEqual(expect.arrayContaining(['s3:GetObject', 'ecr:PutImage', 'ecr:GetAuthorizationToken', 'logs:PutLogEvents']));
+    // The buildspec's "is this tag already in ECR" step (aws ecr describe-images), on the repository only.
+    expect(statements).toEqual(expect.arrayContaining([expect.objectContaining({
+      Action: 'ecr:DescribeImages', Resource: { 'Fn::GetAtt': [expect.stringMatching(/ImageBuildRepository/), 'Arn'] },
+    })]));
     expect(JSON.stringify(statements)).not.toContain('report-group');
     expect(actions.filter((action) => action.endsWith('*'))).toEqual([]);
   });
