@@ -129,6 +129,13 @@ project.addTask('benchmark:site', {
     { exec: 'ts-node -T --project tsconfig.dev.json scripts/benchmark-site.ts', receiveArgs: true },
   ],
 });
+project.addTask('benchmark:install', {
+  description: 'Print how long a first install takes at Fargate CPU shares (default 1 and 0.25 vCPU) on the local site; needs root',
+  steps: [
+    { exec: 'bash scripts/synth-examples.sh minimal' },
+    { exec: 'ts-node -T --project tsconfig.dev.json scripts/benchmark-install.ts', receiveArgs: true },
+  ],
+});
 project.addTask('benchmark', {
   description: 'Print synth time (median of 5) and resource count of every example, and the preset costs',
   exec: 'bash scripts/benchmark.sh',

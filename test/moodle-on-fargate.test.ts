@@ -161,6 +161,11 @@ describe('MoodleOnFargate development preset', () => {
     template.resourceCountIs('AWS::ElastiCache::ReplicationGroup', 0);
   });
 
+  test('the install/upgrade task has its own size, 1 vCPU / 2 GiB, not the 0.25 vCPU web task\'s', () => {
+    const [, install] = Object.entries(template.findResources('AWS::ECS::TaskDefinition')).find(([id]) => id.includes('InstallTaskDefinition'))!;
+    expect({ cpu: install.Properties.Cpu, memory: install.Properties.Memory }).toEqual({ cpu: '1024', memory: '2048' });
+  });
+
   test('costs at most $45 a month (fixed, us-east-1 list prices)', () => {
     const total = totalMonthlyUsd(siteCostLines(template.toJSON()));
     expect(total).toBeLessThanOrEqual(45);

@@ -130,6 +130,23 @@ export interface MoodleServiceOptions {
   readonly cronMemory?: Size;
 
   /**
+   * CPU units of the one-off install/upgrade task (1024 = 1 vCPU); with `installMemory`, one of Fargate's task
+   * sizes. The task runs for minutes per deployment, so it is sized for speed rather than like a web task: a first
+   * install is mostly PHP on one core, measured on the local site at 47 s with 1 vCPU and 146 s with 0.25 vCPU
+   * (`npx projen benchmark:install`; on AWS add the database's network round trips).
+   *
+   * @default 1024
+   */
+  readonly installCpu?: number;
+
+  /**
+   * Memory of the one-off install/upgrade task; with `installCpu`, one of Fargate's task sizes.
+   *
+   * @default Size.gibibytes(2)
+   */
+  readonly installMemory?: Size;
+
+  /**
    * Web tasks that always run on on-demand `FARGATE` (the capacity provider strategy's base), at least 1.
    *
    * @default 1
@@ -352,6 +369,9 @@ export class MoodleService extends Construct implements ec2.IConnectable {
     const cronCpu = props.cronCpu ?? d.cronCpu;
     const cronMemoryMiB = (props.cronMemory ?? d.cronMemory).toMebibytes();
     validateTaskSize('cronCpu', 'cronMemory', cronCpu, cronMemoryMiB);
+    const installCpu = props.installCpu ?? d.installCpu;
+    const installMemoryMiB = (props.installMemory ?? d.installMemory).toMebibytes();
+    validateTaskSize('installCpu', 'installMemory', installCpu, installMemoryMiB);
     const onDemandBase = props.onDemandBase ?? d.onDemandBase;
     const onDemandWeight = props.onDemandWeight ?? d.onDemandWeight[archKey];
     const spotWeight = props.spotWeight ?? d.spotWeight[archKey];
@@ -595,7 +615,7 @@ export class MoodleService extends Construct implements ec2.IConnectable {
       stopTimeout: d.cronStopTimeout,
     });
     this.cronTaskDefinition = cron.definition;
-    const install = taskDefinition('InstallTaskDefinition', 'install-or-upgrade', { cpu, memoryMiB }, {
+    const install = taskDefinition('InstallTaskDefinition', 'install-or-upgrade', { cpu: installCpu, memoryMiB: installMemoryMiB }, {
       environment: {
         MOODLE_ADMIN_USER: adminUser,
         MOODLE_ADMIN_EMAIL: adminEmail,

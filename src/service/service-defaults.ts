@@ -15,6 +15,9 @@ export const serviceDefaults = {
   /** Cron task: 0.5 vCPU, 1 GiB (one task, on demand). */
   cronCpu: 512,
   cronMemory: Size.gibibytes(1),
+  /** Install/upgrade task: 1 vCPU, 2 GiB, whatever the web task's size (it runs for minutes per deployment). */
+  installCpu: 1024,
+  installMemory: Size.gibibytes(2),
   /** The cron task runs on demand unless cronSpot is set. */
   cronSpot: false,
   onDemandBase: 1,

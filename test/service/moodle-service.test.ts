@@ -736,6 +736,8 @@ describe('MoodleService rejects bad input at synth', () => {
     ['an invalid CPU/memory pair', { cpu: 1024, memory: Size.gibibytes(1) }, /memory is 1024 MiB, which Fargate does not combine with cpu 1024.*use 2048, 3072/],
     ['a CPU value Fargate does not offer', { cpu: 1000 }, /cpu is 1000, which Fargate does not offer\. Use one of 256, 512/],
     ['an invalid cron task size', { cronCpu: 256, cronMemory: Size.gibibytes(4) }, /cronMemory is 4096 MiB.*cronCpu 256/],
+    ['an install task CPU Fargate does not offer', { installCpu: 300 }, /installCpu is 300, which Fargate does not offer/],
+    ['an invalid install task size', { installCpu: 512, installMemory: Size.gibibytes(8) }, /installMemory is 8192 MiB.*installCpu 512/],
     ['ARM64 with a Fargate Spot weight', { cpuArchitecture: ecs.CpuArchitecture.ARM64, spotWeight: 1 }, /spotWeight is 1 with cpuArchitecture ARM64.*Fargate Spot runs only Linux X86_64 tasks.*Set spotWeight to 0/],
     ['ARM64 with the cron task on Fargate Spot', { cpuArchitecture: ecs.CpuArchitecture.ARM64, cronSpot: true }, /cronSpot is true with cpuArchitecture ARM64.*Fargate Spot runs only Linux X86_64 tasks.*Remove cronSpot/],
     ['an on-demand base below one', { onDemandBase: 0 }, /onDemandBase is 0.*Set onDemandBase to 1/],

@@ -230,7 +230,7 @@ export class LocalSite {
    * Starts a task: src/image/bin/entrypoint.sh with the role's environment. Web tasks listen on `address` at
    * the port the project's Apache configuration names.
    */
-  startTask(roleName: string, name: string, options: { address?: string; template?: SiteTemplate } = {}): Task {
+  startTask(roleName: string, name: string, options: { address?: string; template?: SiteTemplate; cpuShare?: number } = {}): Task {
     const env = this.environment(roleName, name, options.template);
     for (const dir of [env.MOODLE_RUNTIME_DIR, env.MOODLE_LOCALCACHEDIR]) this.makeDir(dir);
     const home = path.join(this.dir, 'tasks', name, 'home');
@@ -259,12 +259,13 @@ export class LocalSite {
       cwd: home,
       ...(this.runAs ? { uid: this.runAs.uid, gid: this.runAs.gid } : {}),
     });
+    if (options.cpuShare !== undefined) limitCpu(child, name, options.cpuShare);
     return { name, role: roleName, process: child, address: options.address, port, log: () => this.processes.log(name) };
   }
 
   /** Runs a task to its end; resolves with its exit code and output. */
-  async runTask(roleName: string, name: string, timeoutMs: number, template?: SiteTemplate): Promise<{ code: number; output: string }> {
-    const task = this.startTask(roleName, name, { template });
+  async runTask(roleName: string, name: string, timeoutMs: number, template?: SiteTemplate, cpuShare?: number): Promise<{ code: number; output: string }> {
+    const task = this.startTask(roleName, name, { template, cpuShare });
     const code = await exited(task.process, timeoutMs);
     await outputFlushed(task.process);
     return { code, output: task.log() };
@@ -380,4 +381,24 @@ function apacheModules(): string[] {
   return [...APACHE_MODULES, php.replace(/\.load$/, '')]
     .flatMap((module) => [`${available}/${module}.load`, `${available}/${module}.conf`])
     .filter((file) => fs.existsSync(file));
+}
+
+/**
+ * Gives a task the CPU share of a Fargate task size (0.25 = 256 CPU units) through a cgroup (v1 cpu controller, as
+ * root): the task's processes get that fraction of one core per scheduling period, as on Fargate.
+ */
+function limitCpu(child: ChildProcess, name: string, share: number): void {
+  const dir = `/sys/fs/cgroup/cpu/moodle-site-test-${name}-${child.pid}`;
+  if (!fs.existsSync('/sys/fs/cgroup/cpu')) throw new Error('a CPU share needs the cgroup v1 cpu controller at /sys/fs/cgroup/cpu (and root)');
+  fs.mkdirSync(dir);
+  fs.writeFileSync(`${dir}/cpu.cfs_period_us`, '100000');
+  fs.writeFileSync(`${dir}/cpu.cfs_quota_us`, String(Math.round(share * 100_000)));
+  fs.writeFileSync(`${dir}/tasks`, String(child.pid));
+  child.once('exit', () => setTimeout(() => {
+    try {
+      fs.rmdirSync(dir); // a cgroup goes with rmdir once its processes are gone
+    } catch {
+      // still in use by a leftover process: the kernel keeps it until that ends
+    }
+  }, 500));
 }
