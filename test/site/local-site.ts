@@ -264,7 +264,9 @@ export class LocalSite {
   }
 
   /** Runs a task to its end; resolves with its exit code and output. */
-  async runTask(roleName: string, name: string, timeoutMs: number, template?: SiteTemplate, cpuShare?: number): Promise<{ code: number; output: string }> {
+  async runTask(
+    roleName: string, name: string, timeoutMs: number, template?: SiteTemplate, cpuShare?: number,
+  ): Promise<{ code: number; output: string }> {
     const task = this.startTask(roleName, name, { template, cpuShare });
     const code = await exited(task.process, timeoutMs);
     await outputFlushed(task.process);
