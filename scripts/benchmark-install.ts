@@ -9,7 +9,7 @@ const SHARES = process.argv.slice(2).map(Number).filter((n) => n > 0);
 const TEMPLATE = path.join(PROJECT_DIR, 'cdk.out', 'examples', 'minimal', 'MoodleMinimal.template.json');
 
 async function installSeconds(share: number): Promise<number> {
-  const site = new LocalSite(TEMPLATE, path.join(PROJECT_DIR, 'test', '.site-artifacts'));
+  const site = new LocalSite(TEMPLATE);
   try {
     site.unpackMoodle();
     await site.startBackingServices();

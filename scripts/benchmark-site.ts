@@ -25,7 +25,7 @@ async function measure(name: string, get: () => Promise<{ status: number; ms: nu
 }
 
 async function main(): Promise<void> {
-  const site = new LocalSite(TEMPLATE, path.join(PROJECT_DIR, 'test', '.site-artifacts'));
+  const site = new LocalSite(TEMPLATE);
   try {
     site.unpackMoodle();
     await site.startBackingServices();

@@ -7,10 +7,8 @@ export const IMAGE_DIR = path.join(__dirname, '..', '..', 'src', 'image');
 export interface ImageFacts {
   readonly environment: Record<string, string>;
   readonly user: { readonly uid: number; readonly gid: number };
-  readonly exposedPort: number;
   readonly stopSignal: NodeJS.Signals;
-  /** Where the image puts the project's Apache configuration, for the record. */
-  readonly apacheConf: string;
+  /** Where the image puts the project's PHP settings. */
   readonly phpIni: string;
   /** Each `COPY <file in the build context> <container path>`. */
   readonly copies: ReadonlyArray<readonly [source: string, target: string]>;
@@ -28,19 +26,14 @@ export function readImageFacts(): ImageFacts {
   const [uid, gid] = users[users.length - 1].split(':').map(Number);
   if (!Number.isInteger(uid)) throw new Error(`Dockerfile USER ${users[users.length - 1]} is not numeric`);
   const stopSignals = instruction('STOPSIGNAL');
-  const copies = instruction('COPY');
-  const copyTarget = (source: string) => {
-    const copy = copies.find((c) => c.startsWith(`${source} `));
-    if (!copy) throw new Error(`Dockerfile copies no ${source}`);
-    return copy.split(/\s+/)[1];
-  };
+  const copies = instruction('COPY').filter((c) => !c.startsWith('--from')).map((c) => c.split(/\s+/) as [string, string]);
+  const phpIni = copies.find(([source]) => source === 'conf/php-moodle.ini')?.[1];
+  if (!phpIni) throw new Error('Dockerfile copies no conf/php-moodle.ini');
   return {
     environment,
     user: { uid, gid: Number.isInteger(gid) ? gid : uid },
-    exposedPort: Number(instruction('EXPOSE')[0]),
     stopSignal: (stopSignals[stopSignals.length - 1] ?? 'SIGTERM') as NodeJS.Signals,
-    apacheConf: copyTarget('conf/apache-moodle.conf'),
-    phpIni: copyTarget('conf/php-moodle.ini'),
-    copies: copies.filter((c) => !c.startsWith('--from')).map((c) => c.split(/\s+/) as [string, string]),
+    phpIni,
+    copies,
   };
 }

@@ -84,7 +84,7 @@ export class LocalSite {
   edge!: EdgeProxy;
   private readonly runAs?: { uid: number; gid: number };
 
-  constructor(templateFile: string, readonly artifactsDir: string) {
+  constructor(templateFile: string) {
     this.dir = fs.mkdtempSync(path.join(os.tmpdir(), 'moodle-site-test-'));
     fs.chmodSync(this.dir, 0o755);
     this.tree = path.join(this.dir, 'moodle');

@@ -148,8 +148,6 @@ export function webHealthCheck(template: CfnTemplate): HealthCheck {
 /** What the distribution's cache behaviors send to the origin: cached path patterns and their policies. */
 export interface EdgeBehaviors {
   readonly cachedPathPatterns: string[];
-  /** The default behavior's managed origin request policy id (which viewer and CloudFront headers reach the origin). */
-  readonly defaultOriginRequestPolicyId: string;
   /** CloudFront's origin response timeout (its default is 30 s). */
   readonly originReadTimeoutSeconds: number;
 }
@@ -162,7 +160,6 @@ export function edgeBehaviors(template: CfnTemplate): EdgeBehaviors {
   const originConfig = origin.VpcOriginConfig ?? origin.CustomOriginConfig;
   return {
     cachedPathPatterns: (config.CacheBehaviors ?? []).map((b: any) => b.PathPattern),
-    defaultOriginRequestPolicyId: config.DefaultCacheBehavior.OriginRequestPolicyId,
     originReadTimeoutSeconds: Number(originConfig?.OriginReadTimeout ?? 30),
   };
 }
