@@ -1,5 +1,4 @@
 import { CfnOutput, RemovalPolicy } from 'aws-cdk-lib';
-import * as ecs from 'aws-cdk-lib/aws-ecs';
 import { Construct } from 'constructs';
 import { MoodleCache, MoodleCacheOptions } from './cache';
 import { MoodleData, MoodleDataOptions } from './data';
@@ -163,15 +162,12 @@ export class MoodleOnFargate extends Construct {
     const cachePreset = wantsNodes ? withoutProps(preset.cache, ['serverless']) : preset.cache;
     this.cache = new MoodleCache(this, 'Cache', { ...withPreset(cachePreset, props.cache), network });
     this.edge = new MoodleEdge(this, 'Edge', { ...withPreset(preset.edge, props.edge), network });
-    // ARM64 asked for wins over a preset's cron task on Fargate Spot (X86_64 only).
-    const armGiven = props.service?.cpuArchitecture?._cpuArchitecture === ecs.CpuArchitecture.ARM64._cpuArchitecture;
-    const servicePreset = armGiven && props.service?.cronSpot === undefined ? withoutProps(preset.service, ['cronSpot']) : preset.service;
     if (props.mail && props.service?.mail) {
       throw new Error('MoodleOnFargate: both mail and service.mail are given. Give mail (SES set up for you) or service.mail (your own SMTP server), not both.');
     }
     this.mail = props.mail ? new MoodleMail(this, 'Mail', props.mail) : undefined;
     this.service = new MoodleService(this, 'Service', {
-      ...withPreset(servicePreset, props.service),
+      ...withPreset(preset.service, props.service),
       pipelineManagedImage: wantsPipeline || props.service?.pipelineManagedImage,
       mail: this.mail ?? props.service?.mail,
       network,

@@ -42,6 +42,7 @@ const development: PresetValues = {
   data: {
     engine: DatabaseEngine.AURORA_MYSQL_SERVERLESS_V2,
     minCapacity: 0,
+    autoPauseAfter: Duration.minutes(5),
     maxCapacity: 2,
     reader: false,
     backupRetention: Duration.days(1),

@@ -170,6 +170,24 @@ describe('MoodleOnFargate development preset', () => {
     const total = totalMonthlyUsd(siteCostLines(template.toJSON()));
     expect(total).toBeLessThanOrEqual(45);
   });
+
+  test('prices its database as it really runs: paused but for one cron run per 4 hours, resume and 5 minutes to pause', () => {
+    const aurora = siteCostLines(template.toJSON()).find((line) => line.item.startsWith('Aurora'))!;
+    expect(aurora.item).toMatch(/at 0 ACU, idle site: awake 0\.5 ACU for 6\.3 min \(resume, one cron run, 5 min to pause\) per 4 h/);
+    expect(aurora.monthlyUsd).toBeCloseTo((75 + 300) / 14400 * 0.5 * 0.12 * 730, 2);
+  });
+
+  test('a cron that holds its connection would keep the database awake, and is priced so', () => {
+    const json = JSON.parse(JSON.stringify(template.toJSON()));
+    for (const resource of Object.values(json.Resources as Record<string, any>)) {
+      if (resource.Type !== 'AWS::ECS::TaskDefinition') continue;
+      const environment = resource.Properties.ContainerDefinitions[0].Environment;
+      resource.Properties.ContainerDefinitions[0].Environment = environment.filter((e: any) => e.Name !== 'MOODLE_CRON_IDLE_INTERVAL');
+    }
+    const aurora = siteCostLines(json).find((line) => line.item.startsWith('Aurora'))!;
+    expect(aurora.item).toMatch(/never pauses/);
+    expect(aurora.monthlyUsd).toBeCloseTo(0.5 * 0.12 * 730, 2);
+  });
 });
 
 describe('MoodleOnFargate production preset keeps private tasks behind NAT', () => {
@@ -194,17 +212,14 @@ describe('MoodleOnFargate development preset, explicit choices that contradict i
     template.hasResourceProperties('AWS::ElastiCache::ReplicationGroup', { CacheNodeType: 'cache.t4g.small' });
   });
 
-  test('ARM64 keeps the cron task on demand', () => {
-    const { stack } = site({ preset: MoodlePreset.DEVELOPMENT, service: { cpuArchitecture: ecs.CpuArchitecture.ARM64 } });
-    const template = checkStack(stack, 'site-development-arm64');
+  test('the DEVELOPMENT preset runs its ARM64 cron task on Fargate Spot', () => {
+    const { stack } = site({ preset: MoodlePreset.DEVELOPMENT });
+    const template = Template.fromStack(stack);
     const cron = Object.entries(template.findResources('AWS::ECS::Service')).find(([id]) => id.includes('CronService'))![1];
-    expect(cron.Properties.CapacityProviderStrategy).toEqual([{ CapacityProvider: 'FARGATE', Base: 1, Weight: 1 }]);
-  });
-
-  test('ARM64 with cronSpot asked for explicitly fails and names the fix', () => {
-    expect(() => site({ preset: MoodlePreset.DEVELOPMENT, service: { cpuArchitecture: ecs.CpuArchitecture.ARM64, cronSpot: true } })).toThrow(
-      /cronSpot is true with cpuArchitecture ARM64.*Remove cronSpot/,
-    );
+    expect(cron.Properties.CapacityProviderStrategy).toEqual([{ CapacityProvider: 'FARGATE_SPOT', Base: 1, Weight: 1 }]);
+    for (const definition of Object.values(template.findResources('AWS::ECS::TaskDefinition'))) {
+      expect(definition.Properties.RuntimePlatform.CpuArchitecture).toBe('ARM64');
+    }
   });
 
   test('database secret rotation with public task subnets fails and names the fix', () => {
@@ -270,6 +285,17 @@ describe('MoodleOnFargate monitoring follows the site it watches', () => {
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'ServerlessDatabaseCapacity', Threshold: 1.8 });
   });
 
+  test('the cron alarm waits out an idle site\'s cron interval (DEVELOPMENT: 4 h + 30 min), and a shorter wait is refused', () => {
+    const { stack, moodle } = site({ preset: MoodlePreset.DEVELOPMENT, monitoring: true });
+    expect(moodle.service.cronIdleInterval?.toHours()).toBe(4);
+    const alarm = Object.values(Template.fromStack(stack).findResources('AWS::CloudWatch::Alarm'))
+      .find((candidate) => candidate.Properties.MetricName === 'CronRuns')!;
+    expect(alarm.Properties.EvaluationPeriods * alarm.Properties.Period).toBe(270 * 60);
+    expect(() => site({ preset: MoodlePreset.DEVELOPMENT, monitoring: true, monitoringOptions: { cronStaleAfterMinutes: 60 } })).toThrow(
+      /cronStaleAfterMinutes is 60, but the service's cron runs only every 240 minutes while the site is idle/,
+    );
+  });
+
   test('two sites in one account and Region count their cron runs apart', () => {
     const app = new App({ context: offlineContext(['us-east-1']) });
     const env = { account: OFFLINE_ACCOUNT, region: 'us-east-1' };
@@ -297,7 +323,7 @@ describe('MoodleOnFargate with a pipeline', () => {
     expect(moodle.pipeline).toBeDefined();
     expect(moodle.service.deployTarget).toBeDefined();
     template.resourceCountIs('AWS::CodePipeline::Pipeline', 1);
-    template.hasResourceProperties('AWS::SSM::Parameter', { Value: 'bootstrap-x86_64' });
+    template.hasResourceProperties('AWS::SSM::Parameter', { Value: 'bootstrap-arm64' });
   });
 });
 

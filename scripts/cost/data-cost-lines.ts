@@ -63,6 +63,36 @@ export const dataTierPrices = {
 
 type Resource = NonNullable<CfnTemplate['Resources']>[string];
 
+/** Aurora's SecondsUntilAutoPause when the template leaves it out. */
+const AURORA_DEFAULT_PAUSE_SECONDS = 300;
+/** The least an awake Aurora Serverless v2 instance bills, in ACU. */
+const AURORA_AWAKE_ACU = 0.5;
+/** Aurora's resume from 0 ACU (the Aurora guide: about 15 s) and one cron.php run of an idle site (about a minute). */
+const AURORA_RESUME_SECONDS = 15;
+const IDLE_CRON_RUN_SECONDS = 60;
+
+/**
+ * An Aurora Serverless v2 instance at 0 ACU on a site nobody uses. It pauses only while no connection is open:
+ * with a cron that idles (MOODLE_CRON_IDLE_INTERVAL on the cron task), it is awake for a resume, one cron run
+ * and the pause delay once per interval; with a cron that holds its connection, it never pauses.
+ */
+function idleAuroraInstance(template: CfnTemplate, pauseSeconds: number): { item: string; awakeShare: number } {
+  const cronEnvironment = Object.values(template.Resources ?? {})
+    .filter((resource) => resource.Type === 'AWS::ECS::TaskDefinition')
+    .map((resource) => (resource.Properties?.ContainerDefinitions?.[0]?.Environment ?? []) as Array<{ Name: string; Value: unknown }>)
+    .find((environment) => environment.some((entry) => entry.Name === 'MOODLE_ROLE' && entry.Value === 'cron'));
+  const interval = Number(cronEnvironment?.find((entry) => entry.Name === 'MOODLE_CRON_IDLE_INTERVAL')?.Value ?? 0);
+  if (!(interval > 0)) {
+    return { item: `Aurora Serverless v2 instance at 0 ACU that never pauses (cron keeps a connection open): ${AURORA_AWAKE_ACU} ACU`, awakeShare: 1 };
+  }
+  const awakeSeconds = AURORA_RESUME_SECONDS + IDLE_CRON_RUN_SECONDS + pauseSeconds;
+  return {
+    item: `Aurora Serverless v2 instance at 0 ACU, idle site: awake ${AURORA_AWAKE_ACU} ACU for ${(awakeSeconds / 60).toFixed(1)} min ` +
+      `(resume, one cron run, ${pauseSeconds / 60} min to pause) per ${interval / 3600} h`,
+    awakeShare: Math.min(1, awakeSeconds / interval),
+  };
+}
+
 function resources(template: CfnTemplate, type: string): Array<[string, Resource]> {
   return Object.entries(template.Resources ?? {}).filter(([, resource]) => resource.Type === type);
 }
@@ -91,7 +121,7 @@ function add(lines: CostLine[], item: string, count: number, unitMonthlyUsd: num
  * The fixed monthly costs of the data tier in a template (MoodleData and MoodleCache resources),
  * at us-east-1 list prices: what is billed every hour whether or not anyone uses the site. Usage
  * (EFS and backup storage, Aurora storage and I/O, ECPUs, data transfer, ACUs above the minimum)
- * is not included. An Aurora minimum of 0 ACU counts as paused (0 USD).
+ * is not included. An Aurora minimum of 0 ACU is priced for an idle site: awake only when cron runs (idleAuroraInstance).
  */
 export function dataTierCostLines(template: CfnTemplate): CostLine[] {
   const lines: CostLine[] = [];
@@ -102,9 +132,14 @@ export function dataTierCostLines(template: CfnTemplate): CostLine[] {
     const props = instance.Properties ?? {};
     const instanceClass: string = props.DBInstanceClass;
     if (instanceClass === 'db.serverless') {
-      const cluster = clusters.get(props.DBClusterIdentifier?.Ref);
-      const minAcu: number = cluster?.Properties?.ServerlessV2ScalingConfiguration?.MinCapacity ?? 0;
-      add(lines, `Aurora Serverless v2 instance at its minimum of ${minAcu} ACU`, 1, minAcu * p.auroraAcuHour * HOURS_PER_MONTH);
+      const scaling = clusters.get(props.DBClusterIdentifier?.Ref)?.Properties?.ServerlessV2ScalingConfiguration ?? {};
+      const minAcu: number = scaling.MinCapacity ?? 0;
+      if (minAcu > 0) {
+        add(lines, `Aurora Serverless v2 instance at its minimum of ${minAcu} ACU`, 1, minAcu * p.auroraAcuHour * HOURS_PER_MONTH);
+      } else {
+        const { item, awakeShare } = idleAuroraInstance(template, scaling.SecondsUntilAutoPause ?? AURORA_DEFAULT_PAUSE_SECONDS);
+        add(lines, item, 1, awakeShare * AURORA_AWAKE_ACU * p.auroraAcuHour * HOURS_PER_MONTH);
+      }
       continue;
     }
     const multiAz = props.MultiAZ === true;

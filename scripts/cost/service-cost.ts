@@ -11,8 +11,8 @@ import { MoodleService, MoodleServiceProps } from '../../src/service';
 import { tiers } from '../../test/service/doubles';
 
 const settings: Array<[string, Partial<MoodleServiceProps>]> = [
-  ['X86_64 (default): 1 on-demand + Spot', {}],
-  ['ARM64: on-demand only (no Fargate Spot for ARM64)', { cpuArchitecture: ecs.CpuArchitecture.ARM64 }],
+  ['ARM64 (default): 1 on-demand + Spot', {}],
+  ['X86_64: 1 on-demand + Spot', { cpuArchitecture: ecs.CpuArchitecture.X86_64 }],
 ];
 
 console.log('| MoodleService defaults (2 web tasks min, 1 vCPU / 2 GB; cron 0.5 vCPU / 1 GB) | fixed monthly cost, us-east-1 | made of |');

@@ -1,3 +1,4 @@
+import { Duration } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as efs from 'aws-cdk-lib/aws-efs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
@@ -29,4 +30,11 @@ export interface IMoodleData {
   readonly fileSystem: efs.IFileSystem;
   /** The access point Moodle mounts `moodledata` through (POSIX user of the web server). */
   readonly accessPoint: efs.IAccessPoint;
+  /**
+   * How long the database stays without connections before it pauses (Aurora Serverless v2 at 0 ACU), if it
+   * does. A database that pauses needs clients that wait for it to resume and a cron that lets it pause.
+   *
+   * @default - the database never pauses
+   */
+  readonly autoPauseAfter?: Duration;
 }

@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Size, Stack, Token, Validations } from 'aws-cdk-lib';
+import { CustomResource, Duration, RemovalPolicy, Size, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as backup from 'aws-cdk-lib/aws-backup';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as efs from 'aws-cdk-lib/aws-efs';
@@ -14,6 +14,8 @@ import { IMoodleData } from './moodle-data-interfaces';
 import { imageContract } from '../image-contract';
 import { IMoodleNetwork } from '../network';
 import { acknowledge } from '../private/acknowledge';
+import { deletionProtectionGuard } from '../private/deploy-guards';
+import { retainExceptOnCreate } from '../private/retain-except-on-create';
 
 /**
  * Options of a {@link MoodleData}: everything but the parts it is wired to.
@@ -277,6 +279,16 @@ export class MoodleData extends Construct implements IMoodleData {
   public readonly databaseCluster?: rds.IDatabaseCluster;
   /** The most Aurora capacity units the created Serverless v2 cluster scales to; undefined for an instance or an existing database. */
   public readonly serverlessMaxCapacity?: number;
+  /**
+   * How long the created Aurora Serverless v2 database stays without connections before it pauses (minimum
+   * capacity 0 ACU); undefined for a database that never pauses, and for an existing database.
+   */
+  public readonly autoPauseAfter?: Duration;
+  /**
+   * Turns the created database's deletion protection off only if the stack's first creation fails and rolls
+   * back, so the rollback can delete it; undefined without deletion protection or with an existing database.
+   */
+  public readonly deletionProtectionGuard?: CustomResource;
   /** The parameter group of a created database (instance or cluster parameter group). */
   public readonly parameterGroup?: rds.ParameterGroup;
   /** The multi-user rotation of Moodle's database secret, if `secretRotation` is set. */
@@ -294,6 +306,9 @@ export class MoodleData extends Construct implements IMoodleData {
 
   constructor(scope: Construct, id: string, props: MoodleDataProps) {
     super(scope, id);
+    retainExceptOnCreate(this);
+    // Nothing slow starts before the network's deploy-time checks (its Availability Zones) passed.
+    if (props.network.deployChecks) this.node.addDependency(props.network.deployChecks);
     const removalPolicy = props.removalPolicy ?? dataDefaults.removalPolicy;
     const backupPlanRetention = props.backupPlanRetention ?? dataDefaults.backupPlanRetention;
     validateBackupPlanRetention(backupPlanRetention);
@@ -347,6 +362,8 @@ export class MoodleData extends Construct implements IMoodleData {
       this.moodleDbType = created.dbType;
       this.databaseInstance = created.instance;
       this.serverlessMaxCapacity = created.serverlessMaxCapacity;
+      this.autoPauseAfter = created.autoPauseAfter;
+      this.deletionProtectionGuard = created.deletionProtectionGuard;
       this.databaseCluster = created.cluster;
       const secrets = [created.secretConstruct as secretsmanager.Secret, this.appUserSecret];
       if (removalPolicy !== RemovalPolicy.DESTROY) {
@@ -463,7 +480,12 @@ export class MoodleData extends Construct implements IMoodleData {
         reason: 'Single-AZ was chosen explicitly with multiAz: false (development); the default is Multi-AZ.',
       });
     }
-    if (!deletionProtection) {
+    let guard: CustomResource | undefined;
+    if (deletionProtection) {
+      guard = deletionProtectionGuard(this, 'DeletionProtectionGuard', {
+        dbInstanceIdentifier: instance.instanceIdentifier, arn: instance.instanceArn, resource: instance,
+      });
+    } else {
       Validations.of(instance).acknowledge({ id: 'AwsSolutions-RDS10', reason: 'Deletion protection turned off explicitly with deletionProtection: false (development).' });
     }
     acknowledgePasswordAuthentication(instance);
@@ -477,6 +499,7 @@ export class MoodleData extends Construct implements IMoodleData {
       port: dataDefaults.port,
       dbType: 'mysqli',
       instance,
+      deletionProtectionGuard: guard,
     };
   }
 
@@ -541,7 +564,12 @@ export class MoodleData extends Construct implements IMoodleData {
       id: 'AwsSolutions-RDS16',
       reason: 'Error and slow query logs are exported; the general and audit logs record every query of every page view, which for Moodle is costly noise, not a security control we need by default.',
     });
-    if (!deletionProtection) {
+    let guard: CustomResource | undefined;
+    if (deletionProtection) {
+      guard = deletionProtectionGuard(this, 'DeletionProtectionGuard', {
+        dbClusterIdentifier: cluster.clusterIdentifier, arn: cluster.clusterArn, resource: cluster,
+      });
+    } else {
       Validations.of(cluster).acknowledge({ id: 'AwsSolutions-RDS10', reason: 'Deletion protection turned off explicitly with deletionProtection: false (development).' });
     }
     acknowledgePasswordAuthentication(cluster);
@@ -556,6 +584,8 @@ export class MoodleData extends Construct implements IMoodleData {
       dbType: 'auroramysql',
       cluster,
       serverlessMaxCapacity: maxCapacity,
+      autoPauseAfter,
+      deletionProtectionGuard: guard,
     };
   }
 
@@ -659,6 +689,8 @@ interface CreatedDatabase {
   readonly instance?: rds.DatabaseInstance;
   readonly cluster?: rds.DatabaseCluster;
   readonly serverlessMaxCapacity?: number;
+  readonly autoPauseAfter?: Duration;
+  readonly deletionProtectionGuard?: CustomResource;
 }
 
 /**

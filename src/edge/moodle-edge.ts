@@ -1,4 +1,4 @@
-import { Annotations, CfnOutput, Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import { Annotations, CfnOutput, CustomResource, Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
@@ -27,6 +27,8 @@ import { IMoodleEdge } from './moodle-edge-interfaces';
 import { MoodleWebAcl, validateLoginRateLimit } from './moodle-web-acl';
 import { imageContract } from '../image-contract';
 import { IMoodleNetwork } from '../network';
+import { deletionProtectionGuard, emptyBucketOnRollback } from '../private/deploy-guards';
+import { retainExceptOnCreate } from '../private/retain-except-on-create';
 
 /**
  * Options of a {@link MoodleEdge}: everything but the parts it is wired to.
@@ -157,6 +159,13 @@ export class MoodleEdge extends Construct implements IMoodleEdge {
   public readonly targetGroup: elbv2.IApplicationTargetGroup;
   /** The internal load balancer. */
   public readonly loadBalancer: elbv2.ApplicationLoadBalancer;
+  /**
+   * Turns the load balancer's deletion protection off only if the stack's first creation fails and rolls back,
+   * so the rollback can delete it; undefined without deletion protection.
+   */
+  public readonly deletionProtectionGuard?: CustomResource;
+  /** Empties the access log bucket only if the stack's first creation fails and rolls back, so the rollback can delete it. */
+  public readonly accessLogsRollbackCleanup: CustomResource;
   /** The load balancer's security group (admits only CloudFront's origin-facing servers). */
   public readonly loadBalancerSecurityGroup: ec2.SecurityGroup;
   /** The load balancer's only listener (HTTPS 443, or HTTP 80 without a custom domain). */
@@ -178,6 +187,8 @@ export class MoodleEdge extends Construct implements IMoodleEdge {
 
   constructor(scope: Construct, id: string, props: MoodleEdgeProps) {
     super(scope, id);
+    // Nothing slow starts before the network's deploy-time checks (its Availability Zones) passed.
+    if (props.network.deployChecks) this.node.addDependency(props.network.deployChecks);
     const stack = Stack.of(this);
     if (Token.isUnresolved(stack.region)) {
       throw new Error(
@@ -239,6 +250,11 @@ export class MoodleEdge extends Construct implements IMoodleEdge {
       xffHeaderProcessingMode: elbv2.XffHeaderProcessingMode.APPEND,
     });
     this.loadBalancer.logAccessLogs(this.accessLogBucket, 'alb');
+    if (props.deletionProtection ?? edgeDefaults.deletionProtection) {
+      this.deletionProtectionGuard = deletionProtectionGuard(this, 'DeletionProtectionGuard', {
+        loadBalancerArn: this.loadBalancer.loadBalancerArn, arn: this.loadBalancer.loadBalancerArn, resource: this.loadBalancer,
+      });
+    }
 
     const targetGroup = new elbv2.ApplicationTargetGroup(this, 'TargetGroup', {
       vpc,
@@ -388,6 +404,10 @@ export class MoodleEdge extends Construct implements IMoodleEdge {
       value: this.loadBalancer.loadBalancerDnsName,
       description: 'Internal load balancer DNS name (reachable only through CloudFront)',
     });
+    // The load balancer writes a test object as soon as its logging is on: empty the bucket if the first deploy fails.
+    this.accessLogsRollbackCleanup = emptyBucketOnRollback(this, 'AccessLogsRollbackCleanup', this.accessLogBucket,
+      [this.loadBalancer, this.distribution]);
+    retainExceptOnCreate(this);
   }
 
   /** The origin-facing prefix list's ID in this Region, looked up at synth time (cached in cdk.context.json). */

@@ -7,6 +7,7 @@ import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as ses from 'aws-cdk-lib/aws-ses';
 import { Construct } from 'constructs';
+import { retainExceptOnCreate } from '../private/retain-except-on-create';
 
 /**
  * Where the SMTP password Lambda code is, both in this repository (src/mail, run by ts-node/jest) and in the
@@ -117,6 +118,7 @@ export class MoodleMail extends Construct implements IMoodleMail {
 
   constructor(scope: Construct, id: string, props: MoodleMailProps) {
     super(scope, id);
+    retainExceptOnCreate(this);
     const region = Stack.of(this).region;
     validateRegion(region);
     const domainName = normalizeDomain(props.domainName);

@@ -13,6 +13,7 @@ import { Construct } from 'constructs';
 import { MoodleCache } from '../cache';
 import { MoodleData } from '../data';
 import { MoodleEdge } from '../edge';
+import { retainExceptOnCreate } from '../private/retain-except-on-create';
 import { MoodleService } from '../service';
 
 /**
@@ -27,9 +28,10 @@ export interface MoodleMonitoringOptions {
   readonly alarmEmail?: string;
 
   /**
-   * Minutes without a completed cron run before the cron alarm goes off.
+   * Minutes without a completed cron run before the cron alarm goes off. More than the service's
+   * `cronIdleInterval`, if cron idles.
    *
-   * @default 30
+   * @default - 30, or the service's `cronIdleInterval` plus 30 when cron idles
    */
   readonly cronStaleAfterMinutes?: number;
 }
@@ -70,11 +72,20 @@ export class MoodleMonitoring extends Construct {
 
   constructor(scope: Construct, id: string, props: MoodleMonitoringProps) {
     super(scope, id);
+    retainExceptOnCreate(this);
     const { edge, service, data, cache } = props;
-    const cronStaleAfterMinutes = props.cronStaleAfterMinutes ?? 30;
+    // An idle site's cron runs once per cronIdleInterval: the alarm waits that long, plus half an hour.
+    const idleMinutes = service.cronIdleInterval?.toMinutes() ?? 0;
+    const cronStaleAfterMinutes = props.cronStaleAfterMinutes ?? Math.max(30, Math.ceil((idleMinutes + 30) / 5) * 5);
     if (!Number.isInteger(cronStaleAfterMinutes) || cronStaleAfterMinutes < 5 || cronStaleAfterMinutes > 1440) {
       throw new Error(
         `MoodleMonitoring: cronStaleAfterMinutes is ${cronStaleAfterMinutes}; give whole minutes from 5 to 1440 (Moodle's cron runs every minute).`,
+      );
+    }
+    if (cronStaleAfterMinutes <= idleMinutes) {
+      throw new Error(
+        `MoodleMonitoring: cronStaleAfterMinutes is ${cronStaleAfterMinutes}, but the service's cron runs only every ${idleMinutes} minutes ` +
+        `while the site is idle (cronIdleInterval), so the alarm would go off on every idle site. Give more than ${idleMinutes}, or omit it.`,
       );
     }
     if (props.alarmEmail !== undefined && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(props.alarmEmail)) {

@@ -1,8 +1,10 @@
-import { RemovalPolicy, Token, Validations } from 'aws-cdk-lib';
+import { CustomResource, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import { Construct } from 'constructs';
-import { NatLayout, networkDefaults } from './network-defaults';
+import { Construct, IDependable } from 'constructs';
+import { NatLayout, networkDefaults, VPC_ORIGIN_UNSUPPORTED_ZONE_IDS } from './network-defaults';
+import { availabilityZoneCheck } from '../private/deploy-guards';
+import { retainExceptOnCreate } from '../private/retain-except-on-create';
 
 /**
  * What the other Moodle constructs need from a network.
@@ -25,6 +27,14 @@ export interface IMoodleNetwork {
    * `PUBLIC_TASKS`; false for an existing VPC and every other layout.
    */
   readonly assignPublicIpToTasks: boolean;
+  /**
+   * Completes once the network's deploy-time checks passed (the load balancer's Availability Zones support
+   * CloudFront VPC origins). Parts that create slow resources depend on it, so a deployment into an unsupported
+   * AZ fails in its first seconds instead of when the distribution is created.
+   *
+   * @default - no checks
+   */
+  readonly deployChecks?: IDependable;
 }
 
 /**
@@ -45,6 +55,17 @@ export interface MoodleNetworkProps {
    * @default 2
    */
   readonly maxAzs?: number;
+
+  /**
+   * The Availability Zones of a new VPC, by name (2 or 3, for example `['us-east-1b', 'us-east-1c']`), instead
+   * of the region's first `maxAzs`. CloudFront VPC origins are not available in some AZs (the AZ IDs
+   * `use1-az3`, `usw1-az2`, `apne1-az3`, `cac1-az3`), and each account maps names to IDs in its own way: a
+   * deployment whose AZs include one of them fails in its first seconds with a message that lists this
+   * account's names to use here.
+   *
+   * @default - the first `maxAzs` AZs of the region
+   */
+  readonly availabilityZones?: string[];
 
   /**
    * How a new VPC reaches the internet from its private subnets.
@@ -99,9 +120,17 @@ export class MoodleNetwork extends Construct implements IMoodleNetwork {
   public readonly flowLogGroup?: logs.LogGroup;
   /** The VPC endpoints created for the `NONE` NAT layout, by service name. */
   public readonly endpoints: ec2.IVpcEndpoint[] = [];
+  /**
+   * The deploy-time check that the load balancer's AZs support CloudFront VPC origins; a created VPC is
+   * built only after it passed.
+   */
+  public readonly availabilityZoneCheck: CustomResource;
+  /** What parts built on this network wait for: the Availability Zone check. */
+  public readonly deployChecks?: IDependable;
 
   constructor(scope: Construct, id: string, props: MoodleNetworkProps = {}) {
     super(scope, id);
+    retainExceptOnCreate(this);
 
     if (props.vpc) {
       rejectPropsForCreatedVpc(props);
@@ -111,11 +140,17 @@ export class MoodleNetwork extends Construct implements IMoodleNetwork {
       this.applicationSubnets = { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS };
       this.dataSubnets = { subnetType: ec2.SubnetType.PRIVATE_ISOLATED };
       this.assignPublicIpToTasks = false;
+      this.availabilityZoneCheck = availabilityZoneCheck(this, 'AvailabilityZoneCheck', {
+        subnetIds: props.vpc.selectSubnets(this.applicationSubnets).subnetIds,
+        unsupportedZoneIds: VPC_ORIGIN_UNSUPPORTED_ZONE_IDS,
+      });
+      this.deployChecks = this.availabilityZoneCheck;
       return;
     }
 
     const maxAzs = props.maxAzs ?? networkDefaults.maxAzs;
     validateMaxAzs(maxAzs);
+    if (props.availabilityZones) validateAvailabilityZones(props.availabilityZones, props.maxAzs, Stack.of(this).region);
     const natLayout = props.natLayout ?? networkDefaults.natLayout;
     const cidr = props.cidr ?? networkDefaults.cidr;
     validateCidr(cidr);
@@ -124,7 +159,7 @@ export class MoodleNetwork extends Construct implements IMoodleNetwork {
 
     const vpc = new ec2.Vpc(this, 'Vpc', {
       ipAddresses: ec2.IpAddresses.cidr(cidr),
-      maxAzs,
+      ...(props.availabilityZones ? { availabilityZones: props.availabilityZones } : { maxAzs }),
       natGateways: natGatewayCount(natLayout, maxAzs),
       restrictDefaultSecurityGroup: true,
       subnetConfiguration: [
@@ -134,6 +169,13 @@ export class MoodleNetwork extends Construct implements IMoodleNetwork {
       ],
     });
     this.vpc = vpc;
+    this.availabilityZoneCheck = availabilityZoneCheck(this, 'AvailabilityZoneCheck', {
+      zones: vpc.availabilityZones,
+      unsupportedZoneIds: VPC_ORIGIN_UNSUPPORTED_ZONE_IDS,
+    });
+    // Nothing of the VPC (and so nothing that runs in it) is created before the check passed.
+    vpc.node.addDependency(this.availabilityZoneCheck);
+    this.deployChecks = this.availabilityZoneCheck;
     this.publicSubnets = { subnetGroupName: 'Public' };
     this.applicationSubnets = { subnetGroupName: 'Application' };
     this.dataSubnets = { subnetGroupName: 'Data' };
@@ -224,8 +266,36 @@ function validateCidr(cidr: string): void {
   }
 }
 
+/** Explicit AZ names: 2 or 3 distinct names of the stack's region, and never AZ IDs. */
+function validateAvailabilityZones(zones: string[], maxAzs: number | undefined, region: string): void {
+  if (maxAzs !== undefined) {
+    throw new Error(
+      'MoodleNetwork: both availabilityZones and maxAzs are given. Give availabilityZones alone (its length is the number of AZs), or maxAzs alone.',
+    );
+  }
+  if (zones.some((zone) => Token.isUnresolved(zone))) return;
+  if (zones.length < 2 || zones.length > 3 || new Set(zones).size !== zones.length) {
+    throw new Error(
+      `MoodleNetwork: availabilityZones is [${zones.join(', ')}]; give 2 or 3 different Availability Zone names, for example ['us-east-1b', 'us-east-1c'].`,
+    );
+  }
+  for (const zone of zones) {
+    if (/^[a-z]{2,5}\d+-az\d+$/.test(zone)) {
+      const unsupported = VPC_ORIGIN_UNSUPPORTED_ZONE_IDS.includes(zone)
+        ? `, and CloudFront VPC origins are not available in ${zone} at all` : '';
+      throw new Error(
+        `MoodleNetwork: availabilityZones has '${zone}', an AZ ID${unsupported}. Give AZ names (for example 'us-east-1b'): ` +
+        'the EC2 console lists each name with its ID for your account.',
+      );
+    }
+    if (!Token.isUnresolved(region) && !zone.startsWith(region)) {
+      throw new Error(`MoodleNetwork: availabilityZones has '${zone}', which is not an AZ of the stack's region ${region}. Give AZ names such as '${region}b'.`);
+    }
+  }
+}
+
 function rejectPropsForCreatedVpc(props: MoodleNetworkProps): void {
-  const given = (['maxAzs', 'natLayout', 'cidr', 'flowLogs', 'flowLogRetention'] as const).filter(
+  const given = (['maxAzs', 'availabilityZones', 'natLayout', 'cidr', 'flowLogs', 'flowLogRetention'] as const).filter(
     (name) => props[name] !== undefined,
   );
   if (given.length > 0) {

@@ -40,3 +40,10 @@ export const networkDefaults = {
   flowLogs: true,
   flowLogRetention: logs.RetentionDays.THREE_MONTHS,
 } as const;
+
+/**
+ * Availability Zone IDs where CloudFront VPC origins are not available: CloudFront Developer Guide, "Restrict
+ * access with VPC origins", supported AWS Regions (checked November 2026). AZ names map to different IDs in
+ * each account, so MoodleNetwork checks the IDs of the load balancer's AZs at deploy time.
+ */
+export const VPC_ORIGIN_UNSUPPORTED_ZONE_IDS: ReadonlyArray<string> = ['use1-az3', 'usw1-az2', 'apne1-az3', 'cac1-az3'];

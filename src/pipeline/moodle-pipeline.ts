@@ -1,4 +1,4 @@
-import { Annotations, ArnFormat, Duration, Fn, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import { Annotations, ArnFormat, CustomResource, Duration, Fn, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as codebuild from 'aws-cdk-lib/aws-codebuild';
 import * as codecommit from 'aws-cdk-lib/aws-codecommit';
 import * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
@@ -17,6 +17,8 @@ import { IMoodleDeployTarget } from './moodle-pipeline-interfaces';
 import { MoodlePipelineSource } from './moodle-pipeline-source';
 import { pipelineDefaults, UPGRADE_POLL_SECONDS } from './pipeline-defaults';
 import { acknowledge, wildcardActionFinding, wildcardResourceFinding } from '../private/acknowledge';
+import { emptyBucketOnRollback } from '../private/deploy-guards';
+import { retainExceptOnCreate } from '../private/retain-except-on-create';
 
 /**
  * Options of a {@link MoodlePipeline}: everything but the parts it is wired to.
@@ -146,6 +148,11 @@ export class MoodlePipeline extends Construct {
   public readonly encryptionKey: kms.Key;
   /** The artifact bucket (SSE-KMS with the pipeline's key, TLS only). */
   public readonly artifactBucket: s3.Bucket;
+  /**
+   * Empties the artifact bucket only if the stack's first creation fails and rolls back, so the rollback can
+   * delete it; undefined with `removalPolicy: DESTROY` (the bucket is emptied on every deletion then).
+   */
+  public readonly artifactsRollbackCleanup?: CustomResource;
   /** The CodeBuild project building and pushing the image. */
   public readonly buildProject: codebuild.PipelineProject;
   /** The CodeBuild project running the upgrade task and writing the tag parameter. */
@@ -167,6 +174,7 @@ export class MoodlePipeline extends Construct {
 
   constructor(scope: Construct, id: string, props: MoodlePipelineProps) {
     super(scope, id);
+    retainExceptOnCreate(this);
     const target = props.target;
     const removalPolicy = props.removalPolicy ?? pipelineDefaults.removalPolicy;
 
@@ -293,6 +301,11 @@ export class MoodlePipeline extends Construct {
       events: [codepipeline.PipelineNotificationEvents.PIPELINE_EXECUTION_FAILED],
       detailType: notifications.DetailType.FULL,
     });
+
+    // The pipeline runs once it exists, writing artifacts: empty the bucket if the stack's first creation fails.
+    if (removalPolicy !== RemovalPolicy.DESTROY) {
+      this.artifactsRollbackCleanup = emptyBucketOnRollback(this, 'ArtifactsRollbackCleanup', this.artifactBucket, [this.pipeline]);
+    }
 
     this.node.addValidation({ validate: () => this.validateTarget(target) });
     this.acknowledgeFindings();

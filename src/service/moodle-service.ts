@@ -17,8 +17,8 @@ import { ImageBuild } from './image-build';
 import { RestartOnSecretChange } from './restart-on-secret-change';
 import { apacheMaxRequestWorkers, BUILDABLE_MOODLE_VERSION, serviceDefaults } from './service-defaults';
 import {
-  validateAdminEmail, validateAdminUser, validateCapacity, validateCapacityRange, validateCronSpot, validateForwardingProxies,
-  validateHealthCheckGrace,
+  validateAdminEmail, validateAdminUser, validateCapacity, validateCapacityRange, validateCronIdleInterval, validateCronSpot,
+  validateForwardingProxies, validateHealthCheckGrace,
   validateMoodleVersion, validatePercent, validatePositive, validateSchedule, validateSiteName, validateSiteUrl,
   validateTaskSize,
 } from './service-validation';
@@ -30,6 +30,7 @@ import { IMoodleMail } from '../mail/moodle-mail';
 import { IMoodleNetwork } from '../network';
 import { MoodleImageTag } from '../pipeline/moodle-image-tag';
 import { IMoodleDeployTarget } from '../pipeline/moodle-pipeline-interfaces';
+import { retainExceptOnCreate } from '../private/retain-except-on-create';
 
 /**
  * A scheduled change of the web service's task count bounds, for example more tasks during exam weeks.
@@ -94,10 +95,10 @@ export interface MoodleServiceOptions {
   readonly siteShortName?: string;
 
   /**
-   * CPU architecture of every task (and of the image build). Fargate Spot runs only X86_64 tasks, so
-   * ARM64 means on-demand only.
+   * CPU architecture of every task (and of the image build). Both run on on-demand Fargate and on Fargate
+   * Spot (Linux ARM64 tasks on platform version 1.4.0 or later, which every Moodle task uses).
    *
-   * @default ecs.CpuArchitecture.X86_64
+   * @default ecs.CpuArchitecture.ARM64
    */
   readonly cpuArchitecture?: ecs.CpuArchitecture;
 
@@ -156,25 +157,39 @@ export interface MoodleServiceOptions {
   /**
    * Weight of on-demand `FARGATE` for the tasks above the base.
    *
-   * @default - 0 with X86_64 (the rest on Spot), 1 with ARM64
+   * @default 0
    */
   readonly onDemandWeight?: number;
 
   /**
-   * Weight of `FARGATE_SPOT` for the tasks above the base. Must be 0 with ARM64.
+   * Weight of `FARGATE_SPOT` for the tasks above the base.
    *
-   * @default - 1 with X86_64, 0 with ARM64
+   * @default 1
    */
   readonly spotWeight?: number;
 
   /**
    * Whether the cron task runs on `FARGATE_SPOT` instead of on-demand `FARGATE`. Cron tolerates an
    * interruption: ECS starts a new task, and `cron.php --keep-alive` picks up the scheduled tasks that are
-   * due (a task cut short runs again at its next time). Fargate Spot runs only X86_64 tasks.
+   * due (a task cut short runs again at its next time).
    *
    * @default false
    */
   readonly cronSpot?: boolean;
+
+  /**
+   * While no web request has reached Moodle for 15 minutes, cron runs once per this interval instead of
+   * holding a database connection all the time (`cron.php --keep-alive`), so a database that pauses when
+   * nobody is connected (Aurora Serverless v2 at 0 ACU) can pause. The first web request makes cron run every
+   * minute again within 30 seconds. Deciding reads a file's age on EFS, never the database. Scheduled tasks
+   * of an idle site (reminders, clean-ups) run late by up to this interval.
+   *
+   * Give it to let an existing database that pauses (given as `data`) pause. From 15 minutes to 1 day, and
+   * longer than the database's `autoPauseAfter`.
+   *
+   * @default - 4 hours when `data.autoPauseAfter` is set (the database pauses), else cron never idles
+   */
+  readonly cronIdleInterval?: Duration;
 
   /**
    * Fewest web tasks (autoscaling lower bound, and the count the service starts with).
@@ -342,6 +357,8 @@ export class MoodleService extends Construct implements ec2.IConnectable {
   public readonly deployStepsHandler: lambda.IFunction;
   /** The CPU architecture of the tasks. */
   public readonly cpuArchitecture: ecs.CpuArchitecture;
+  /** How often cron runs while the site is idle; undefined when cron never idles. */
+  public readonly cronIdleInterval?: Duration;
   /** The SSM parameter holding the image tag the tasks run; only with `pipelineManagedImage`. */
   public readonly imageTagParameter?: ssm.StringParameter;
   /** What a `MoodlePipeline` needs to roll images out to this service; only with `pipelineManagedImage`. */
@@ -356,13 +373,15 @@ export class MoodleService extends Construct implements ec2.IConnectable {
 
   constructor(scope: Construct, id: string, props: MoodleServiceProps) {
     super(scope, id);
+    retainExceptOnCreate(this);
+    // Nothing slow starts before the network's deploy-time checks (its Availability Zones) passed.
+    if (props.network.deployChecks) this.node.addDependency(props.network.deployChecks);
     const d = serviceDefaults;
     const { network, data, cache, edge } = props;
 
     // ---- Props and their checks -------------------------------------------------------------------------
     this.cpuArchitecture = props.cpuArchitecture ?? d.cpuArchitecture;
     const arm64 = this.cpuArchitecture._cpuArchitecture === ecs.CpuArchitecture.ARM64._cpuArchitecture;
-    const archKey = arm64 ? 'ARM64' : 'X86_64';
     const cpu = props.cpu ?? d.cpu;
     const memoryMiB = (props.memory ?? d.memory).toMebibytes();
     validateTaskSize('cpu', 'memory', cpu, memoryMiB);
@@ -373,11 +392,11 @@ export class MoodleService extends Construct implements ec2.IConnectable {
     const installMemoryMiB = (props.installMemory ?? d.installMemory).toMebibytes();
     validateTaskSize('installCpu', 'installMemory', installCpu, installMemoryMiB);
     const onDemandBase = props.onDemandBase ?? d.onDemandBase;
-    const onDemandWeight = props.onDemandWeight ?? d.onDemandWeight[archKey];
-    const spotWeight = props.spotWeight ?? d.spotWeight[archKey];
-    validateCapacity(arm64, onDemandBase, onDemandWeight, spotWeight);
+    const onDemandWeight = props.onDemandWeight ?? d.onDemandWeight;
+    const spotWeight = props.spotWeight ?? d.spotWeight;
+    validateCapacity(onDemandBase, onDemandWeight, spotWeight);
     const cronSpot = props.cronSpot ?? d.cronSpot;
-    validateCronSpot(arm64, cronSpot);
+    validateCronSpot(cronSpot);
     const minCapacity = props.minCapacity ?? d.minCapacity;
     const maxCapacity = props.maxCapacity ?? d.maxCapacity;
     validateCapacityRange(minCapacity, maxCapacity, onDemandBase);
@@ -390,6 +409,8 @@ export class MoodleService extends Construct implements ec2.IConnectable {
     validateSiteUrl(edge.siteUrl);
     const forwardingProxies = edge.forwardingProxies ?? 0;
     validateForwardingProxies(forwardingProxies);
+    this.cronIdleInterval = props.cronIdleInterval ?? (data.autoPauseAfter ? d.cronIdleInterval : undefined);
+    if (this.cronIdleInterval) validateCronIdleInterval(this.cronIdleInterval, data.autoPauseAfter);
     validateAdminEmail(props.adminEmail ?? 'admin@example.com');
     const adminEmail = props.adminEmail ?? Fn.join('', ['admin@', Fn.select(2, Fn.split('/', edge.siteUrl))]);
     if (props.adminEmail === undefined) {
@@ -544,6 +565,8 @@ export class MoodleService extends Construct implements ec2.IConnectable {
       MOODLE_DATAROOT: imageContract.dataRoot,
     };
     if (forwardingProxies > 0) environment.MOODLE_PROXY_HOPS = String(forwardingProxies);
+    // A paused database answers once it has resumed: about 15 s, 30 s or more after a day paused (Aurora guide).
+    if (data.autoPauseAfter) environment.MOODLE_DB_CONNECT_TIMEOUT = String(d.pausedDatabaseConnectTimeout.toSeconds());
     const secrets: Record<string, ecs.Secret> = {
       MOODLE_DB_USER: ecs.Secret.fromSecretsManager(data.databaseSecret, 'username'),
       MOODLE_DB_PASSWORD: ecs.Secret.fromSecretsManager(data.databaseSecret, 'password'),
@@ -612,6 +635,7 @@ export class MoodleService extends Construct implements ec2.IConnectable {
     });
     this.webTaskDefinition = web.definition;
     const cron = taskDefinition('CronTaskDefinition', 'cron', { cpu: cronCpu, memoryMiB: cronMemoryMiB }, {
+      environment: this.cronIdleInterval ? { MOODLE_CRON_IDLE_INTERVAL: String(this.cronIdleInterval.toSeconds()) } : undefined,
       stopTimeout: d.cronStopTimeout,
     });
     this.cronTaskDefinition = cron.definition;

@@ -5,10 +5,10 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 /** Defaults of MoodleService, in one place so docs, tests, presets and the cost script agree. */
 export const serviceDefaults = {
   /**
-   * X86_64: Fargate Spot runs only X86_64 tasks, and with the default capacity (one on-demand task,
-   * the rest on Spot) x86 is cheaper than ARM64 on-demand for every task above the base.
+   * ARM64 (Graviton): 20 % below X86_64 on demand and on Spot alike (scripts/cost/service-cost.ts), and
+   * the base image is published for linux/arm64.
    */
-  cpuArchitecture: ecs.CpuArchitecture.X86_64,
+  cpuArchitecture: ecs.CpuArchitecture.ARM64,
   /** Web task: 1 vCPU, 2 GiB. */
   cpu: 1024,
   memory: Size.gibibytes(2),
@@ -21,10 +21,16 @@ export const serviceDefaults = {
   /** The cron task runs on demand unless cronSpot is set. */
   cronSpot: false,
   onDemandBase: 1,
-  /** Weight of FARGATE above the base, by architecture (ARM64 cannot use Spot). */
-  onDemandWeight: { X86_64: 0, ARM64: 1 },
-  /** Weight of FARGATE_SPOT above the base, by architecture. */
-  spotWeight: { X86_64: 1, ARM64: 0 },
+  /** Above the base, every web task runs on Fargate Spot. */
+  onDemandWeight: 0,
+  spotWeight: 1,
+  /** With a database that pauses: one cron run per 4 hours while no web request comes. */
+  cronIdleInterval: Duration.hours(4),
+  /**
+   * Moodle's database connect timeout with a database that pauses: longer than Aurora's resume (about 15 s;
+   * 30 s or more after 24 hours paused) and short enough to leave a page 20 s of CloudFront's 60 s.
+   */
+  pausedDatabaseConnectTimeout: Duration.seconds(40),
   /** Two tasks: one per Availability Zone. */
   minCapacity: 2,
   maxCapacity: 10,

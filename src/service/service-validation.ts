@@ -45,8 +45,8 @@ export function validateTaskSize(cpuProp: string, memoryProp: string, cpu: numbe
   }
 }
 
-/** Capacity provider strategy: FARGATE base >= 1, weights >= 0 and not all zero, no Spot with ARM64. */
-export function validateCapacity(arm64: boolean, onDemandBase: number, onDemandWeight: number, spotWeight: number): void {
+/** Capacity provider strategy: FARGATE base >= 1, weights >= 0 and not all zero. */
+export function validateCapacity(onDemandBase: number, onDemandWeight: number, spotWeight: number): void {
   if (!Number.isInteger(onDemandBase) || onDemandBase < 1) {
     fail(
       `onDemandBase is ${onDemandBase}, but at least one web task must run on on-demand FARGATE so a Spot ` +
@@ -61,27 +61,15 @@ export function validateCapacity(arm64: boolean, onDemandBase: number, onDemandW
   if (onDemandWeight === 0 && spotWeight === 0) {
     fail(
       'onDemandWeight and spotWeight are both 0, so ECS cannot place any task above onDemandBase. ' +
-      'Give spotWeight (X86_64 only) or onDemandWeight a value of 1 or more.',
-    );
-  }
-  if (arm64 && spotWeight > 0) {
-    fail(
-      `spotWeight is ${spotWeight} with cpuArchitecture ARM64, but Fargate Spot runs only Linux X86_64 tasks: ` +
-      'the Spot tasks would never start. Set spotWeight to 0 (and onDemandWeight to 1 or more), or use cpuArchitecture X86_64.',
+      'Give spotWeight or onDemandWeight a value of 1 or more.',
     );
   }
 }
 
 /** The cron task's capacity provider. */
-export function validateCronSpot(arm64: boolean, cronSpot: boolean): void {
+export function validateCronSpot(cronSpot: boolean): void {
   if (Token.isUnresolved(cronSpot)) {
     fail('cronSpot must be a literal true or false (it decides the cron service\'s capacity provider).');
-  }
-  if (arm64 && cronSpot) {
-    fail(
-      'cronSpot is true with cpuArchitecture ARM64, but Fargate Spot runs only Linux X86_64 tasks: the cron task would never start. ' +
-      'Remove cronSpot (the cron task runs on demand), or use cpuArchitecture X86_64.',
-    );
   }
 }
 
@@ -122,6 +110,25 @@ export function validateHealthCheckGrace(grace: Duration): void {
       `healthCheckGracePeriod is ${grace.toHumanString()}, but at most 1 hour is allowed: install and upgrade run in a ` +
       'separate task before the web tasks start, so a web task answers its health check within a minute or two. ' +
       'Set healthCheckGracePeriod to Duration.minutes(2) (default) or up to Duration.hours(1).',
+    );
+  }
+}
+
+/** Cron's interval on an idle site: 15 minutes to 1 day, and longer than the database's pause delay. */
+export function validateCronIdleInterval(interval: Duration, autoPauseAfter: Duration | undefined): void {
+  if (interval.isUnresolved()) return;
+  const seconds = interval.toSeconds();
+  if (seconds < 900 || seconds > 86400) {
+    fail(
+      `cronIdleInterval is ${interval.toHumanString()}; give 15 minutes to 1 day (default Duration.hours(4) with a ` +
+      'database that pauses). Shorter, the database would barely pause; longer, scheduled tasks of an idle site wait too long.',
+    );
+  }
+  if (autoPauseAfter && !autoPauseAfter.isUnresolved() && seconds <= autoPauseAfter.toSeconds()) {
+    fail(
+      `cronIdleInterval (${interval.toHumanString()}) is not longer than the database's autoPauseAfter ` +
+      `(${autoPauseAfter.toHumanString()}), so cron would wake the database before it ever pauses. ` +
+      'Raise cronIdleInterval (default Duration.hours(4)) or lower autoPauseAfter.',
     );
   }
 }

@@ -144,7 +144,7 @@ describe('MoodleData defaults (RDS for MySQL)', () => {
   test('keeps both secrets when the database is kept, and does not rotate them', () => {
     const secrets = Object.values(template.findResources('AWS::SecretsManager::Secret'));
     expect(secrets).toHaveLength(2);
-    for (const secret of secrets) expect(secret.DeletionPolicy).toBe('Retain');
+    for (const secret of secrets) expect(secret.DeletionPolicy).toBe('RetainExceptOnCreate');
     template.resourceCountIs('AWS::SecretsManager::RotationSchedule', 0);
     expect(data.secretRotation).toBeUndefined();
     expect(data.adminSecretRotation).toBeUndefined();
@@ -160,7 +160,7 @@ describe('MoodleData defaults (RDS for MySQL)', () => {
         // No EFS default backup plan: the AWS Backup plan below covers it.
         BackupPolicy: Match.absent(),
       },
-      DeletionPolicy: 'Retain',
+      DeletionPolicy: 'RetainExceptOnCreate',
     });
   });
 
@@ -201,7 +201,7 @@ describe('MoodleData defaults (RDS for MySQL)', () => {
         })],
       },
     });
-    template.hasResource('AWS::Backup::BackupVault', { DeletionPolicy: 'Retain' });
+    template.hasResource('AWS::Backup::BackupVault', { DeletionPolicy: 'RetainExceptOnCreate' });
     const selection = Object.values(template.findResources('AWS::Backup::BackupSelection'))[0];
     const resources = JSON.stringify(selection.Properties.BackupSelection.Resources);
     expect(resources).toContain('elasticfilesystem');
@@ -330,12 +330,12 @@ describe('MoodleData props', () => {
   test('RETAIN keeps the database, its security group and its secret', () => {
     const { stack } = dataStack({ removalPolicy: RemovalPolicy.RETAIN });
     const template = checkStack(stack, 'data-retain');
-    template.hasResource('AWS::RDS::DBInstance', { DeletionPolicy: 'Retain' });
+    template.hasResource('AWS::RDS::DBInstance', { DeletionPolicy: 'RetainExceptOnCreate' });
     template.hasResource('AWS::EC2::SecurityGroup', {
       Properties: { GroupDescription: Match.stringLikeRegexp('Database') },
-      DeletionPolicy: 'Retain',
+      DeletionPolicy: 'RetainExceptOnCreate',
     });
-    template.hasResource('AWS::SecretsManager::Secret', { DeletionPolicy: 'Retain' });
+    template.hasResource('AWS::SecretsManager::Secret', { DeletionPolicy: 'RetainExceptOnCreate' });
   });
 
   test('storage, log retention and a larger class', () => {

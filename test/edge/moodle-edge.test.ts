@@ -247,7 +247,7 @@ describe('MoodleEdge without a domain, in us-east-1 (defaults)', () => {
       LifecycleConfiguration: { Rules: [Match.objectLike({ ExpirationInDays: 90, Status: 'Enabled' })] },
       PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
     });
-    template.hasResource('AWS::S3::Bucket', { DeletionPolicy: 'Retain' });
+    template.hasResource('AWS::S3::Bucket', { DeletionPolicy: 'RetainExceptOnCreate' });
     expect(config.Logging).toEqual({ Bucket: { 'Fn::GetAtt': [logicalIdOf(stack, edge.accessLogBucket), 'RegionalDomainName'] }, Prefix: 'cloudfront/' });
   });
 

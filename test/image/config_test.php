@@ -396,4 +396,30 @@ $tree = fake_tree();
 generate(base_env($tree));
 check('proxy hops: without MOODLE_PROXY_HOPS config.php trusts no header', !str_contains(file_get_contents("$tree/config.php"), 'viewer-address'));
 
+// The activity marker web requests leave for the cron role's idle mode.
+require "$bin/request-activity.php";
+$dataroot = temp_dir();
+$marker = moodle_fargate_activity_marker($dataroot);
+check('activity: a CLI script never marks', !moodle_fargate_mark_request($dataroot, time(), 'cli') && !file_exists($marker));
+check('activity: a web request marks', moodle_fargate_mark_request($dataroot, time(), 'apache2handler') && file_exists($marker));
+touch($marker, time() - 30);
+clearstatcache();
+check('activity: a marker younger than a minute is left alone', !moodle_fargate_mark_request($dataroot, time(), 'apache2handler')
+    && filemtime($marker) <= time() - 30);
+touch($marker, time() - 61);
+clearstatcache();
+$touched = moodle_fargate_mark_request($dataroot, time(), 'apache2handler');
+clearstatcache();
+check('activity: an older marker is touched', $touched && filemtime($marker) >= time() - 1);
+check('activity: an unwritable dataroot does not fail the request', !moodle_fargate_mark_request('/nonexistent-dataroot', time(), 'apache2handler'));
+$tree = fake_tree();
+generate(base_env($tree) + ['MOODLE_DATAROOT' => $dataroot]);
+touch($marker, time() - 120);
+clearstatcache();
+run([PHP_BINARY, '-r', 'include $argv[1];', "$tree/config.php"], []);
+clearstatcache();
+check('activity: config.php run from the CLI leaves the marker alone', filemtime($marker) <= time() - 120);
+check('activity: config.php marks web requests before Moodle\'s setup',
+    preg_match('/moodle_fargate_mark_request\(\$CFG->dataroot, time\(\)\);\nrequire_once\(.*setup\.php/', file_get_contents("$tree/config.php")) === 1);
+
 finish();

@@ -1,9 +1,15 @@
-import { App, Stack } from 'aws-cdk-lib';
+import { App, CfnResource, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import { MoodleNetwork, NatLayout } from '../../src';
+import { MoodleNetwork, MoodleOnFargate, MoodlePreset, NatLayout } from '../../src';
 import { checkStack, testStack } from '../util/checks';
+
+function site(props: { preset?: MoodlePreset }) {
+  const stack = testStack('us-east-1');
+  new MoodleOnFargate(stack, 'Moodle', { preset: props.preset ?? MoodlePreset.DEVELOPMENT });
+  return { stack };
+}
 
 function subnetsWithTag(template: Template, subnetName: string) {
   return template.findResources('AWS::EC2::Subnet', {
@@ -254,6 +260,67 @@ describe('MoodleNetwork with an existing VPC', () => {
     expect(() => new MoodleNetwork(stack, 'Network', { vpc, natLayout: NatLayout.NONE, maxAzs: 3 })).toThrow(
       /maxAzs, natLayout only shape a VPC that MoodleNetwork creates.*Remove maxAzs, natLayout/,
     );
+  });
+});
+
+describe('MoodleNetwork checks its Availability Zones before anything else is created', () => {
+  test('the check gets the created VPC\'s AZ names and the AZ IDs where CloudFront VPC origins are not available; the VPC waits for it', () => {
+    const stack = testStack('us-east-1');
+    const network = new MoodleNetwork(stack, 'Network', { availabilityZones: ['us-east-1b', 'us-east-1c'] });
+    const template = checkStack(stack, 'network-availability-zones');
+    template.hasResourceProperties('Custom::MoodleAvailabilityZoneCheck', {
+      Zones: ['us-east-1b', 'us-east-1c'],
+      UnsupportedZoneIds: ['use1-az3', 'usw1-az2', 'apne1-az3', 'cac1-az3'],
+    });
+    const checkId = stack.getLogicalId(network.availabilityZoneCheck.node.defaultChild as CfnResource);
+    for (const type of ['AWS::EC2::VPC', 'AWS::EC2::Subnet', 'AWS::EC2::InternetGateway']) {
+      for (const resource of Object.values(template.findResources(type))) expect(resource.DependsOn).toContain(checkId);
+    }
+    expect(Object.values(template.findResources('AWS::EC2::Subnet')).map((subnet) => subnet.Properties.AvailabilityZone).sort())
+      .toEqual(['us-east-1b', 'us-east-1b', 'us-east-1b', 'us-east-1c', 'us-east-1c', 'us-east-1c']);
+  });
+
+  test('an existing VPC: the check gets the subnets the load balancer uses', () => {
+    const stack = testStack();
+    const vpc = new ec2.Vpc(stack, 'Existing', {
+      maxAzs: 2,
+      natGateways: 1,
+      subnetConfiguration: [
+        { name: 'Pub', subnetType: ec2.SubnetType.PUBLIC },
+        { name: 'Priv', subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
+        { name: 'Iso', subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
+      ],
+    });
+    new MoodleNetwork(stack, 'Network', { vpc });
+    const check = Object.values(Template.fromStack(stack).findResources('Custom::MoodleAvailabilityZoneCheck'))[0];
+    const refs = vpc.privateSubnets.map((subnet) => ({ Ref: stack.getLogicalId(subnet.node.defaultChild as CfnResource) }));
+    expect(check.Properties.SubnetIds).toEqual(refs);
+    expect(check.Properties.Zones).toBeUndefined();
+  });
+
+  test('parts built on the network wait for the check', () => {
+    const { stack } = site({});
+    const template = Template.fromStack(stack);
+    const checkId = Object.keys(template.findResources('Custom::MoodleAvailabilityZoneCheck'))[0];
+    for (const type of ['AWS::RDS::DBCluster', 'AWS::RDS::DBInstance', 'AWS::ElastiCache::ServerlessCache', 'AWS::ElastiCache::ReplicationGroup',
+      'AWS::ElasticLoadBalancingV2::LoadBalancer', 'AWS::CodeBuild::Project', 'AWS::EFS::FileSystem']) {
+      for (const resource of Object.values(template.findResources(type))) expect(resource.DependsOn).toContain(checkId);
+    }
+  });
+
+  test.each<[string, string[], RegExp]>([
+    ['AZ IDs instead of names', ['use1-az1', 'use1-az2'], /'use1-az1', an AZ ID\. Give AZ names \(for example 'us-east-1b'\)/],
+    ['an AZ ID where VPC origins are not available', ['us-east-1b', 'use1-az3'], /'use1-az3', an AZ ID, and CloudFront VPC origins are not available in use1-az3 at all/],
+    ['one AZ', ['us-east-1b'], /give 2 or 3 different Availability Zone names/],
+    ['the same AZ twice', ['us-east-1b', 'us-east-1b'], /give 2 or 3 different Availability Zone names/],
+    ['an AZ of another region', ['us-east-1b', 'eu-west-1a'], /'eu-west-1a', which is not an AZ of the stack's region us-east-1/],
+  ])('%s fails at synth', (_name, availabilityZones, message) => {
+    expect(() => new MoodleNetwork(testStack('us-east-1'), 'Network', { availabilityZones })).toThrow(message);
+  });
+
+  test('availabilityZones with maxAzs fails', () => {
+    expect(() => new MoodleNetwork(testStack('us-east-1'), 'Network', { availabilityZones: ['us-east-1b', 'us-east-1c'], maxAzs: 2 }))
+      .toThrow(/both availabilityZones and maxAzs are given/);
   });
 });
 

@@ -76,8 +76,8 @@ describe('MoodlePipeline defaults', () => {
   });
 
   test('build and upgrade logs go to one log group kept six months, retained', () => {
-    template.resourceCountIs('AWS::Logs::LogGroup', 3); // the pipeline's; the double's task logs and flow logs
-    template.hasResource('AWS::Logs::LogGroup', { Properties: { RetentionInDays: 180 }, DeletionPolicy: 'Retain' });
+    template.resourceCountIs('AWS::Logs::LogGroup', 4); // the pipeline's; the double's task logs and flow logs; the deploy guards'
+    template.hasResource('AWS::Logs::LogGroup', { Properties: { RetentionInDays: 180 }, DeletionPolicy: 'RetainExceptOnCreate' });
     const logGroup = { Ref: logicalIdOf(template, 'AWS::Logs::LogGroup', 'PipelineLogs') };
     template.hasResourceProperties('AWS::CodeBuild::Project', {
       Description: Match.stringLikeRegexp('^Builds the Moodle image'),
@@ -131,12 +131,14 @@ describe('MoodlePipeline defaults', () => {
         PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
         LifecycleConfiguration: { Rules: Match.arrayWith([Match.objectLike({ ExpirationInDays: 90 })]) },
       },
-      DeletionPolicy: 'Retain',
+      DeletionPolicy: 'RetainExceptOnCreate',
     });
+    expect(pipeline.artifactsRollbackCleanup).toBeDefined();
+    template.hasResourceProperties('Custom::MoodleEmptyBucketOnRollback', { BucketName: { Ref: logicalIdOf(template, 'AWS::S3::Bucket', 'PipelineArtifactBucket') } });
     template.hasResourceProperties('AWS::S3::BucketPolicy', {
       PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
     });
-    template.hasResource('AWS::KMS::Key', { Properties: { EnableKeyRotation: true }, DeletionPolicy: 'Retain' });
+    template.hasResource('AWS::KMS::Key', { Properties: { EnableKeyRotation: true }, DeletionPolicy: 'RetainExceptOnCreate' });
     template.hasResourceProperties('AWS::CodePipeline::Pipeline', {
       ArtifactStore: { Type: 'S3', Location: { Ref: logicalIdOf(template, 'AWS::S3::Bucket', 'PipelineArtifactBucket') } },
     });

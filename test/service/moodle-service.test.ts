@@ -96,11 +96,11 @@ describe('MoodleService defaults', () => {
     expect(resources[webServiceId].Properties.DesiredCount).toBeUndefined();
   });
 
-  test('web task: 1 vCPU, 2 GiB, X86_64, port 8080, graceful stop longer than Apache needs', () => {
+  test('web task: 1 vCPU, 2 GiB, ARM64, port 8080, graceful stop longer than Apache needs', () => {
     template.hasResourceProperties('AWS::ECS::TaskDefinition', {
       Cpu: '1024',
       Memory: '2048',
-      RuntimePlatform: { CpuArchitecture: 'X86_64', OperatingSystemFamily: 'LINUX' },
+      RuntimePlatform: { CpuArchitecture: 'ARM64', OperatingSystemFamily: 'LINUX' },
       RequiresCompatibilities: ['FARGATE'],
       NetworkMode: 'awsvpc',
     });
@@ -360,9 +360,9 @@ describe('MoodleService defaults', () => {
     expect(service.repository).toBeDefined();
   });
 
-  test('image: built by a privileged x86 CodeBuild project from the zipped image source, no Docker at synth', () => {
+  test('image: built by a privileged ARM CodeBuild project from the zipped image source, no Docker at synth', () => {
     template.hasResourceProperties('AWS::CodeBuild::Project', {
-      Environment: Match.objectLike({ Type: 'LINUX_CONTAINER', PrivilegedMode: true, Image: 'aws/codebuild/standard:7.0' }),
+      Environment: Match.objectLike({ Type: 'ARM_CONTAINER', PrivilegedMode: true, Image: 'aws/codebuild/amazonlinux-aarch64-standard:3.0' }),
       Source: Match.objectLike({ Type: 'S3', Location: Match.anyValue() }),
     });
     const project = Object.values(template.findResources('AWS::CodeBuild::Project'))[0].Properties;
@@ -372,7 +372,7 @@ describe('MoodleService defaults', () => {
     expect(project.Source.BuildSpec).toContain('docker build --build-arg MOODLE_VERSION=');
     expect(project.Source.BuildSpec).toContain('describe-images');
     // The tag is the Moodle version, the architecture and a hash of the image source and build spec.
-    expect(service.imageTag).toMatch(/^v5\.1\.6-x86_64-[0-9a-f]{64}$/);
+    expect(service.imageTag).toMatch(/^v5\.1\.6-arm64-[0-9a-f]{64}$/);
     template.hasResourceProperties('Custom::MoodleImageBuild', { Step: 'ImageBuild', ImageTag: service.imageTag, MoodleVersion: 'v5.1.6' });
   });
 
@@ -446,7 +446,7 @@ describe('MoodleService defaults', () => {
     expect(service.installOrUpgrade).toBeDefined();
     expect(service.imageBuildProject).toBeDefined();
     expect(service.connections.securityGroups).toEqual([service.securityGroup]);
-    expect(service.cpuArchitecture).toBe(ecs.CpuArchitecture.X86_64);
+    expect(service.cpuArchitecture).toBe(ecs.CpuArchitecture.ARM64);
   });
 
   test('matches the snapshot', () => {
@@ -488,20 +488,30 @@ describe('MoodleService props', () => {
     expect(Object.keys(rule.Properties.EventPattern.resources[0])).toEqual(['prefix']);
   });
 
-  test('ARM64: on-demand only, ARM task definitions and an ARM image build', () => {
-    const { stack, service } = build({ cpuArchitecture: ecs.CpuArchitecture.ARM64 });
-    const template = checkStack(stack, 'service-arm64');
+  test('X86_64: x86 task definitions and an x86 image build, the same Spot share as ARM64', () => {
+    const { stack, service } = build({ cpuArchitecture: ecs.CpuArchitecture.X86_64 });
+    const template = checkStack(stack, 'service-x86');
     template.hasResourceProperties('AWS::ECS::Service', {
       TaskDefinition: { Ref: Match.stringLikeRegexp('WebTaskDefinition') },
-      CapacityProviderStrategy: [{ CapacityProvider: 'FARGATE', Base: 1, Weight: 1 }],
+      CapacityProviderStrategy: [{ CapacityProvider: 'FARGATE', Base: 1, Weight: 0 }, { CapacityProvider: 'FARGATE_SPOT', Weight: 1 }],
     });
     for (const definition of Object.values(template.findResources('AWS::ECS::TaskDefinition'))) {
-      expect(definition.Properties.RuntimePlatform.CpuArchitecture).toBe('ARM64');
+      expect(definition.Properties.RuntimePlatform.CpuArchitecture).toBe('X86_64');
     }
     template.hasResourceProperties('AWS::CodeBuild::Project', {
-      Environment: Match.objectLike({ Type: 'ARM_CONTAINER', PrivilegedMode: true }),
+      Environment: Match.objectLike({ Type: 'LINUX_CONTAINER', PrivilegedMode: true }),
     });
-    expect(service.imageTag).toMatch(/^v5\.1\.6-arm64-[0-9a-f]{64}$/);
+    expect(service.imageTag).toMatch(/^v5\.1\.6-x86_64-[0-9a-f]{64}$/);
+  });
+
+  test('ARM64 web and cron tasks run on Fargate Spot when asked (ECS: Linux ARM64 on platform 1.4.0+)', () => {
+    const { stack } = build({ cpuArchitecture: ecs.CpuArchitecture.ARM64, onDemandWeight: 1, spotWeight: 2, cronSpot: true });
+    const template = checkStack(stack, 'service-arm64-spot');
+    const services = Object.entries(template.findResources('AWS::ECS::Service'));
+    const strategyOf = (name: string) => services.find(([id]) => id.includes(name))![1].Properties.CapacityProviderStrategy;
+    expect(strategyOf('WebService')).toEqual([{ CapacityProvider: 'FARGATE', Base: 1, Weight: 1 }, { CapacityProvider: 'FARGATE_SPOT', Weight: 2 }]);
+    expect(strategyOf('CronService')).toEqual([{ CapacityProvider: 'FARGATE_SPOT', Base: 1, Weight: 1 }]);
+    for (const [, ecsService] of services) expect(ecsService.Properties.PlatformVersion ?? 'LATEST').toMatch(/^(LATEST|1\.4\.0)$/);
   });
 
   test('a given image replaces the build', () => {
@@ -518,7 +528,7 @@ describe('MoodleService props', () => {
   test('moodleVersion is the build argument and part of the tag', () => {
     const { stack, service } = build({ moodleVersion: 'v5.0.4' });
     const template = Template.fromStack(stack);
-    expect(service.imageTag).toMatch(/^v5\.0\.4-x86_64-/);
+    expect(service.imageTag).toMatch(/^v5\.0\.4-arm64-/);
     template.hasResourceProperties('AWS::CodeBuild::Project', {
       Environment: Match.objectLike({ EnvironmentVariables: Match.arrayWith([{ Name: 'MOODLE_VERSION', Type: 'PLAINTEXT', Value: 'v5.0.4' }]) }),
     });
@@ -731,6 +741,61 @@ describe('MoodleService without public task addresses (default)', () => {
   });
 });
 
+describe('MoodleService with a database that pauses (Aurora Serverless v2 at 0 ACU)', () => {
+  const pausing = (overrides: Partial<MoodleServiceProps> = {}) => {
+    const stack = testStack();
+    const { props } = tiers(stack);
+    const data = { ...props.data, autoPauseAfter: Duration.minutes(10) } as IMoodleData;
+    const service = new MoodleService(stack, 'Service', { ...props, data, ...overrides });
+    return { stack, service };
+  };
+
+  test('cron idles every 4 hours, and every role waits 40 s for the database to resume', () => {
+    const { stack, service } = pausing();
+    const template = checkStack(stack, 'service-pausing-database');
+    const environment = (name: string) => Object.fromEntries(containerOf(template, name).Environment.map((e: any) => [e.Name, e.Value]));
+    expect(environment('CronTaskDefinition').MOODLE_CRON_IDLE_INTERVAL).toBe('14400');
+    expect(environment('WebTaskDefinition').MOODLE_CRON_IDLE_INTERVAL).toBeUndefined();
+    for (const name of ['WebTaskDefinition', 'CronTaskDefinition', 'InstallTaskDefinition']) {
+      expect(environment(name).MOODLE_DB_CONNECT_TIMEOUT).toBe('40');
+    }
+    expect(service.cronIdleInterval?.toHours()).toBe(4);
+  });
+
+  test('a database that never pauses: cron never idles and Moodle\'s connect timeout stays its default', () => {
+    const { stack, service } = build();
+    const template = Template.fromStack(stack);
+    for (const name of ['WebTaskDefinition', 'CronTaskDefinition']) {
+      const names = containerOf(template, name).Environment.map((e: any) => e.Name);
+      expect(names).not.toContain('MOODLE_CRON_IDLE_INTERVAL');
+      expect(names).not.toContain('MOODLE_DB_CONNECT_TIMEOUT');
+    }
+    expect(service.cronIdleInterval).toBeUndefined();
+  });
+
+  test('cronIdleInterval given for an existing database that pauses', () => {
+    const { stack } = build({ cronIdleInterval: Duration.hours(1) });
+    const cron = containerOf(Template.fromStack(stack), 'CronTaskDefinition');
+    expect(cron.Environment).toContainEqual({ Name: 'MOODLE_CRON_IDLE_INTERVAL', Value: '3600' });
+  });
+
+  test.each<[string, Duration, RegExp]>([
+    ['shorter than 15 minutes', Duration.minutes(5), /cronIdleInterval is 5 minutes; give 15 minutes to 1 day/],
+    ['longer than a day', Duration.days(2), /cronIdleInterval is 2 days; give 15 minutes to 1 day/],
+  ])('a cronIdleInterval %s fails', (_name, cronIdleInterval, message) => {
+    expect(() => build({ cronIdleInterval })).toThrow(message);
+  });
+
+  test('a cronIdleInterval not longer than the database\'s autoPauseAfter fails: the database would never pause', () => {
+    const stack = testStack();
+    const { props } = tiers(stack);
+    const data = { ...props.data, autoPauseAfter: Duration.hours(1) } as IMoodleData;
+    expect(() => new MoodleService(stack, 'Service', { ...props, data, cronIdleInterval: Duration.minutes(30) })).toThrow(
+      /cronIdleInterval \(30 minutes\) is not longer than the database's autoPauseAfter \(1 hour\).*Raise cronIdleInterval/,
+    );
+  });
+});
+
 describe('MoodleService rejects bad input at synth', () => {
   const cases: Array<[string, Partial<MoodleServiceProps>, RegExp]> = [
     ['an invalid CPU/memory pair', { cpu: 1024, memory: Size.gibibytes(1) }, /memory is 1024 MiB, which Fargate does not combine with cpu 1024.*use 2048, 3072/],
@@ -738,8 +803,6 @@ describe('MoodleService rejects bad input at synth', () => {
     ['an invalid cron task size', { cronCpu: 256, cronMemory: Size.gibibytes(4) }, /cronMemory is 4096 MiB.*cronCpu 256/],
     ['an install task CPU Fargate does not offer', { installCpu: 300 }, /installCpu is 300, which Fargate does not offer/],
     ['an invalid install task size', { installCpu: 512, installMemory: Size.gibibytes(8) }, /installMemory is 8192 MiB.*installCpu 512/],
-    ['ARM64 with a Fargate Spot weight', { cpuArchitecture: ecs.CpuArchitecture.ARM64, spotWeight: 1 }, /spotWeight is 1 with cpuArchitecture ARM64.*Fargate Spot runs only Linux X86_64 tasks.*Set spotWeight to 0/],
-    ['ARM64 with the cron task on Fargate Spot', { cpuArchitecture: ecs.CpuArchitecture.ARM64, cronSpot: true }, /cronSpot is true with cpuArchitecture ARM64.*Fargate Spot runs only Linux X86_64 tasks.*Remove cronSpot/],
     ['an on-demand base below one', { onDemandBase: 0 }, /onDemandBase is 0.*Set onDemandBase to 1/],
     ['a negative weight', { spotWeight: -1 }, /spotWeight is -1.*Set spotWeight to 0 or a positive integer/],
     ['all weights zero', { onDemandWeight: 0, spotWeight: 0 }, /onDemandWeight and spotWeight are both 0.*Give spotWeight.*or onDemandWeight a value of 1 or more/],

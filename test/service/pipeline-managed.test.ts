@@ -22,12 +22,12 @@ describe('MoodleService with pipelineManagedImage', () => {
 
   test('keeps the image tag in an SSM parameter whose template value only names the bootstrap image', () => {
     template.resourceCountIs('AWS::SSM::Parameter', 1);
-    template.hasResourceProperties('AWS::SSM::Parameter', { Type: 'String', Value: 'bootstrap-x86_64' });
+    template.hasResourceProperties('AWS::SSM::Parameter', { Type: 'String', Value: 'bootstrap-arm64' });
   });
 
   test('builds the bootstrap image under that fixed tag', () => {
     template.hasResourceProperties('AWS::CodeBuild::Project', {
-      Environment: { EnvironmentVariables: Match.arrayWith([{ Name: 'IMAGE_TAG', Type: 'PLAINTEXT', Value: 'bootstrap-x86_64' }]) },
+      Environment: { EnvironmentVariables: Match.arrayWith([{ Name: 'IMAGE_TAG', Type: 'PLAINTEXT', Value: 'bootstrap-arm64' }]) },
     });
   });
 
@@ -62,7 +62,7 @@ describe('MoodleService with pipelineManagedImage', () => {
     expect(target.imageRepository).toBe(service.repository);
     expect(target.upgradeTaskDefinition).toBe(service.installTaskDefinition);
     expect(target.containerName).toBe('moodle');
-    expect(target.cpuArchitecture).toBe(ecs.CpuArchitecture.X86_64);
+    expect(target.cpuArchitecture).toBe(ecs.CpuArchitecture.ARM64);
   });
 
   test('a service without it has no parameter and no deploy target', () => {
@@ -106,7 +106,7 @@ describe('the built image tag', () => {
       const stack = testStack();
       return new MoodleService(stack, 'Service', tiers(stack).props).imageTag;
     };
-    expect(tagOf()).toMatch(/^v5\.1\.6-x86_64-[0-9a-f]{64}$/);
+    expect(tagOf()).toMatch(/^v5\.1\.6-arm64-[0-9a-f]{64}$/);
     expect(tagOf()).toBe(tagOf());
   });
 });

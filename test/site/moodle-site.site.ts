@@ -300,6 +300,39 @@ describe('cron', () => {
   }
 });
 
+describe('cron on an idle site (the database may pause)', () => {
+  step('runs once and leaves the database without connections; a web request makes it run every minute again', async () => {
+    const cronEnvironment = site.environment('cron', 'x');
+    // The example's database pauses (Aurora at 0 ACU), so its cron task idles: the interval is the template's.
+    expect(Number(cronEnvironment.MOODLE_CRON_IDLE_INTERVAL)).toBeGreaterThanOrEqual(900);
+    const marker = path.join(cronEnvironment.MOODLE_DATAROOT, 'moodle-fargate-last-request');
+    const anHourAgo = new Date(Date.now() - 3_600_000);
+    fs.utimesSync(marker, anHourAgo, anHourAgo); // the browser steps made it; now nobody has come for an hour
+    const appUser = cronEnvironment.MOODLE_DB_USER;
+    const connections = () => Number(site.database.sql(`SELECT COUNT(*) FROM information_schema.processlist WHERE user = '${appUser}'`));
+    const cron = site.startTask('cron', 'cron-idle', { timings: { MOODLE_CRON_IDLE_POLL: '1' } });
+    await waitFor('the idle cron run', 60_000, async () => (/idle \(no web request for \d+ s\): one cron run/.test(cron.log()) ? true : undefined));
+    await waitFor('the idle cron run to end', 60_000, async () => (cronProcesses().length === 0 ? true : undefined));
+    const seen: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      seen.push(connections() + cronProcesses().length);
+      await sleep(1_000);
+    }
+    expect(seen).toEqual([0, 0, 0, 0, 0]);
+
+    const page = await viewer().get('/login/index.php');
+    expect(page.status).toBe(200);
+    expect(fs.statSync(marker).mtimeMs).toBeGreaterThan(Date.now() - 60_000);
+    const php = await waitFor('cron.php --keep-alive', 30_000, async () =>
+      cronProcesses().find((pid) => /--keep-alive=[1-9]/.test(commandLine(pid) ?? '')));
+    await waitFor('cron\'s database connection', 30_000, async () => (connections() > 0 ? true : undefined));
+    cron.process.kill('SIGTERM');
+    expect(await exited(cron.process, 60_000)).toBe(0);
+    await waitFor(`cron.php (pid ${php}) to end`, 10_000, async () => (alive(php) ? undefined : true));
+    expect(cron.log().match(/one cron run/g)).toHaveLength(1);
+  }, 180_000);
+});
+
 describe('Moodle\'s own checks, on the running site (cron has run)', () => {
   step('Moodle\'s own checks (admin/cli/checks.php) fail nothing but what is acknowledged', async () => {
     const acknowledged: Record<string, string> = JSON.parse(fs.readFileSync(path.join(__dirname, 'checks-acknowledgments.json'), 'utf8'));

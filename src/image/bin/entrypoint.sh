@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Container entrypoint: writes config.php from the environment, then runs the role in MOODLE_ROLE:
 #   web                 Apache + PHP in the foreground (default)
-#   cron                admin/cli/cron.php --keep-alive in a loop (one small service, not in web tasks)
+#   cron                admin/cli/cron.php --keep-alive in a loop (one small service, not in web tasks); less
+#                       often while no web request comes, if MOODLE_CRON_IDLE_INTERVAL is set
 #   install-or-upgrade  one-off task: ensure Moodle's database user, install on an empty database, else
 #                       upgrade; then MUC -> Redis
 #   config              only write config.php (used by tests and for debugging)
@@ -36,13 +37,28 @@ run_web() {
   exec apache2-foreground
 }
 
+# Seconds since a web request last reached Moodle (request-activity.php touches the marker at most once a
+# minute); a large number when none ever did.
+seconds_since_request() {
+  local mtime
+  mtime=$(stat -c %Y "${MOODLE_DATAROOT:-/mnt/moodledata}/moodle-fargate-last-request" 2>/dev/null) || { echo 999999999; return; }
+  echo $(( $(date +%s) - mtime ))
+}
+
+# Cron. Active: cron.php --keep-alive, which holds a database connection. With MOODLE_CRON_IDLE_INTERVAL set,
+# once no web request has come for MOODLE_CRON_IDLE_AFTER seconds the site is idle: one cron.php run (it
+# closes its connection when it ends) every MOODLE_CRON_IDLE_INTERVAL seconds, so a database that pauses when
+# nobody is connected (Aurora Serverless v2 at 0 ACU) can pause; the next web request makes cron active again
+# within MOODLE_CRON_IDLE_POLL seconds. Deciding reads a file's age, never the database.
 run_cron() {
-  local keepalive="${MOODLE_CRON_KEEPALIVE:-600}" child=0 stopping=0 status
+  local keepalive="${MOODLE_CRON_KEEPALIVE:-600}" idle_interval="${MOODLE_CRON_IDLE_INTERVAL:-0}"
+  local idle_after="${MOODLE_CRON_IDLE_AFTER:-900}" poll="${MOODLE_CRON_IDLE_POLL:-30}"
+  local child=0 stopping=0 status last_run=0 idle
   # ECS sends the image STOPSIGNAL (SIGWINCH) or SIGTERM: pass SIGTERM on to cron.php, which Moodle handles.
   trap 'stopping=1; if [[ $child -gt 0 ]]; then kill -TERM "$child" 2>/dev/null || true; fi' TERM INT WINCH
-  while [[ $stopping -eq 0 ]]; do
-    # PHP itself in the background (not a shell function, which would be a subshell): $! is cron.php.
-    "$PHP" "$CLI_DIR/cron.php" --keep-alive="$keepalive" &
+  # PHP itself in the background (not a shell function, which would be a subshell): $! is cron.php.
+  run_cron_php() {
+    "$PHP" "$CLI_DIR/cron.php" "$@" &
     child=$!
     status=0
     wait "$child" || status=$?
@@ -52,15 +68,31 @@ run_cron() {
       wait "$child" || status=$?
       log "stopped; cron.php exited with $status"
     elif [[ $status -ne 0 ]]; then
-      log "cron.php exited with $status; restarting in 5 s"
+      log "cron.php exited with $status"
     fi
     child=0
-    if [[ $stopping -eq 0 ]]; then
-      # In the background too, so a stop signal ends the pause at once (the trap stops it).
-      sleep 5 &
-      child=$!
-      wait "$child" || true
-      child=0
+    last_run=$(date +%s)
+  }
+  # In the background too, so a stop signal ends the pause at once (the trap stops it).
+  pause() {
+    if [[ $stopping -eq 1 ]]; then return; fi
+    sleep "$1" &
+    child=$!
+    wait "$child" || true
+    child=0
+  }
+  while [[ $stopping -eq 0 ]]; do
+    idle=$(seconds_since_request)
+    if [[ $idle_interval -gt 0 && $idle -ge $idle_after ]]; then
+      if [[ $(( $(date +%s) - last_run )) -ge $idle_interval ]]; then
+        log "idle (no web request for ${idle} s): one cron run, then the next in ${idle_interval} s or at the next request"
+        # --keep-alive=0: one pass (without it, Moodle keeps polling for cron_keepalive, 3 minutes by default).
+        run_cron_php --keep-alive=0
+      fi
+      pause "$poll"
+    else
+      run_cron_php --keep-alive="$keepalive"
+      pause 5
     fi
   done
   exit 0

@@ -164,6 +164,8 @@ if ($proxies > 0) {
     $lines[] = 'require_once(' . var_export(__DIR__ . '/viewer-address.php', true) . ');';
     $lines[] = sprintf('moodle_fargate_use_viewer_address(%d);', $proxies);
 }
+$lines[] = 'require_once(' . var_export(__DIR__ . '/request-activity.php', true) . ');';
+$lines[] = 'moodle_fargate_mark_request($CFG->dataroot, time());';
 $lines[] = 'require_once(' . var_export($setup, true) . ');';
 $content = implode("\n", $lines) . "\n";
 
