@@ -1,4 +1,3 @@
-import * as path from 'path';
 import { CustomResource, Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -7,13 +6,9 @@ import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as ses from 'aws-cdk-lib/aws-ses';
 import { Construct } from 'constructs';
+import { HANDLERS_DIR } from '../private/deploy-guards';
 import { retainExceptOnCreate } from '../private/retain-except-on-create';
 
-/**
- * Where the SMTP password Lambda code is, both in this repository (src/mail, run by ts-node/jest) and in the
- * npm package (lib/mail next to the shipped src/mail): `../../src/mail/smtp-password`.
- */
-const SMTP_PASSWORD_CODE_DIR = path.join(__dirname, '..', '..', 'src', 'mail', 'smtp-password');
 
 /** Custom resource type of the SMTP password derivation. */
 const SMTP_PASSWORD_RESOURCE_TYPE = 'Custom::MoodleSesSmtpPassword';
@@ -186,8 +181,8 @@ export class MoodleMail extends Construct implements IMoodleMail {
     }));
     const fn = new lambda.Function(this, 'SmtpPasswordFunction', {
       runtime: lambda.Runtime.NODEJS_24_X,
-      handler: 'index.handler',
-      code: lambda.Code.fromAsset(SMTP_PASSWORD_CODE_DIR),
+      handler: 'smtp-password.handler',
+      code: lambda.Code.fromAsset(HANDLERS_DIR),
       role,
       logGroup,
       timeout: Duration.seconds(30),

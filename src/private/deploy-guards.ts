@@ -7,10 +7,10 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 
 /**
- * Where the handlers are, in this repository (src/private, run by ts-node/jest) and in the npm package
- * (lib/private next to the shipped src/private): `../../src/private/handlers`.
+ * Where the custom resource handlers are (plain JavaScript), in this repository (src/private, run by
+ * ts-node/jest) and in the npm package (lib/private next to the shipped src/private): `../../src/private/handlers`.
  */
-const HANDLERS_DIR = path.join(__dirname, '..', '..', 'src', 'private', 'handlers');
+export const HANDLERS_DIR = path.join(__dirname, '..', '..', 'src', 'private', 'handlers');
 export const AVAILABILITY_ZONE_CHECK_TYPE = 'Custom::MoodleAvailabilityZoneCheck';
 export const DELETION_PROTECTION_GUARD_TYPE = 'Custom::MoodleDeletionProtectionGuard';
 export const EMPTY_BUCKET_ON_ROLLBACK_TYPE = 'Custom::MoodleEmptyBucketOnRollback';

@@ -7,10 +7,14 @@ import { IMoodleMail, MoodleMail, MoodleMailProps } from '../../src/mail';
 import { checkStack, testStack } from '../util/checks';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const handlerModule = require(path.join(__dirname, '..', '..', 'src', 'mail', 'smtp-password', 'index.js')) as {
+const handlerModule = require(path.join(__dirname, '..', '..', 'src', 'private', 'handlers', 'smtp-password.js')) as {
   smtpPassword(secretAccessKey: string, region: string): string;
   createHandler(clients: Record<string, (input: any) => Promise<any>>): (event: Record<string, unknown>) => Promise<any>;
+};
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const cfnResponse = require(path.join(__dirname, '..', '..', 'src', 'private', 'handlers', 'cfn-response.js')) as {
   createEntryPoint(
+    name: string,
     handle: (event: Record<string, unknown>) => Promise<any>,
     send: (event: Record<string, unknown>, status: string, result: any, reason: string) => Promise<void>,
   ): (event: Record<string, unknown>) => Promise<void>;
@@ -125,7 +129,7 @@ describe('MoodleMail defaults (zone apex)', () => {
     });
     expect(secretIds).toContain(resource.Properties.AccessKeySecretArn.Ref);
     expect(secretIds).toContain(resource.Properties.SmtpSecretArn.Ref);
-    expect(fn.Properties).toMatchObject({ Runtime: 'nodejs24.x', Handler: 'index.handler', Timeout: 30 });
+    expect(fn.Properties).toMatchObject({ Runtime: 'nodejs24.x', Handler: 'smtp-password.handler', Timeout: 30 });
     expect(fn.Properties.Environment).toBeUndefined();
   });
 
@@ -249,7 +253,7 @@ describe('MoodleMail bad input', () => {
   });
 });
 
-describe('SMTP password derivation (src/mail/smtp-password/index.js)', () => {
+describe('SMTP password derivation (src/private/handlers/smtp-password.js)', () => {
   const { smtpPassword, createHandler } = handlerModule;
   // AWS's documented example secret access key (IAM user guide).
   const exampleKey = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';
@@ -331,7 +335,9 @@ describe('SMTP password derivation (src/mail/smtp-password/index.js)', () => {
   });
 
   describe('entry point', () => {
-    const { createEntryPoint, responseBody } = handlerModule;
+    const { responseBody } = cfnResponse;
+    const createEntryPoint = (handle: (event: Record<string, unknown>) => Promise<any>, send: Parameters<typeof cfnResponse.createEntryPoint>[2]) =>
+      cfnResponse.createEntryPoint('MoodleMail SMTP password', handle, send);
     const event = {
       RequestType: 'Create',
       LogicalResourceId: 'MailSmtpPassword',

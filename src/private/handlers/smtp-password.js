@@ -8,7 +8,7 @@
 // JavaScript v3 that the Lambda Node.js runtime provides.
 
 const crypto = require('crypto');
-const https = require('https');
+const { createEntryPoint, respond } = require('./cfn-response');
 
 /**
  * The SES SMTP password of a secret access key for one Region, as AWS documents it
@@ -59,56 +59,6 @@ function createHandler(clients) {
   };
 }
 
-/** The response document CloudFormation expects. */
-function responseBody(event, status, result, reason) {
-  return JSON.stringify({
-    Status: status,
-    Reason: reason,
-    PhysicalResourceId: (result && result.PhysicalResourceId) || event.PhysicalResourceId || event.LogicalResourceId,
-    StackId: event.StackId,
-    RequestId: event.RequestId,
-    LogicalResourceId: event.LogicalResourceId,
-    Data: (result && result.Data) || {},
-  });
-}
-
-/** Sends the result to CloudFormation's pre-signed S3 URL (what the cfn-response module does). */
-function respond(event, status, result, reason) {
-  const body = responseBody(event, status, result, reason);
-  return new Promise((resolve, reject) => {
-    const request = https.request(event.ResponseURL, {
-      method: 'PUT',
-      headers: { 'content-type': '', 'content-length': Buffer.byteLength(body) },
-    }, (response) => {
-      response.resume();
-      response.on('end', resolve);
-    });
-    request.on('error', reject);
-    request.end(body);
-  });
-}
-
-/**
- * The Lambda entry point around a handler: answers CloudFormation through `send` (SUCCESS or FAILED, never
- * throwing, so a deployment never hangs) and logs only the request type, the logical id and error messages,
- * never the event.
- */
-function createEntryPoint(handle, send) {
-  return async function entryPoint(event) {
-    console.log(`MoodleMail SMTP password: ${event.RequestType} ${event.LogicalResourceId}`);
-    let result;
-    try {
-      result = await handle(event);
-    } catch (error) {
-      const message = (error && error.message) || String(error);
-      console.log(`MoodleMail SMTP password: failed: ${message}`);
-      await send(event, 'FAILED', undefined, `MoodleMail SMTP password: ${message}`);
-      return;
-    }
-    await send(event, 'SUCCESS', result, 'OK');
-  };
-}
-
 let entryPoint;
 /** The Lambda handler. */
 async function handler(event) {
@@ -116,7 +66,7 @@ async function handler(event) {
     // Loaded lazily: the SDK is in the Lambda runtime, not in this package's dependencies.
     const sm = require('@aws-sdk/client-secrets-manager');
     const client = new sm.SecretsManagerClient({});
-    entryPoint = createEntryPoint(createHandler({
+    entryPoint = createEntryPoint('MoodleMail SMTP password', createHandler({
       getSecretValue: (input) => client.send(new sm.GetSecretValueCommand(input)),
       putSecretValue: (input) => client.send(new sm.PutSecretValueCommand(input)),
     }), respond);
@@ -124,4 +74,4 @@ async function handler(event) {
   return entryPoint(event);
 }
 
-module.exports = { smtpPassword, createHandler, createEntryPoint, responseBody, handler };
+module.exports = { smtpPassword, createHandler, handler };
