@@ -3,6 +3,7 @@
  * every command. Values that are only known at deploy time (ARNs, repository URI) may be tokens:
  * CodeBuild receives them as environment variables.
  */
+import { ECR_PUBLIC_LOGIN } from '../private/ecr-public';
 
 /** What the image build needs. */
 export interface ImageBuildSpecOptions {
@@ -64,6 +65,7 @@ export function imageBuildSpec(options: ImageBuildSpecOptions): Record<string, u
           'test -n "$IMAGE_TAG" || { echo "No source revision to tag the image with" >&2; exit 1; }',
           'IMAGE_URI="$REPOSITORY_URI:$IMAGE_TAG"',
           'aws ecr get-login-password --region "$AWS_REGION" | docker login --username AWS --password-stdin "${REPOSITORY_URI%%/*}"',
+          ECR_PUBLIC_LOGIN,
           ...dockerHubLogin,
           'RUNNING_TAG=$(aws ssm get-parameter --name "$IMAGE_TAG_PARAMETER" --query Parameter.Value --output text 2>/dev/null || true)',
           'if aws ecr describe-images --repository-name "$REPOSITORY_NAME" --image-ids imageTag="$IMAGE_TAG" >/dev/null 2>&1; then IMAGE_PUSHED=yes; else IMAGE_PUSHED=no; fi',

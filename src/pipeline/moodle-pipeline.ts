@@ -18,6 +18,7 @@ import { MoodlePipelineSource } from './moodle-pipeline-source';
 import { pipelineDefaults, UPGRADE_POLL_SECONDS } from './pipeline-defaults';
 import { acknowledge, wildcardActionFinding, wildcardResourceFinding } from '../private/acknowledge';
 import { emptyBucketOnRollback } from '../private/deploy-guards';
+import { grantEcrPublicPull } from '../private/ecr-public';
 import { retainExceptOnCreate } from '../private/retain-except-on-create';
 
 /**
@@ -62,11 +63,12 @@ export interface MoodlePipelineOptions {
   readonly buildTimeout?: Duration;
 
   /**
-   * A Secrets Manager secret with `username` and `password` (an access token) for Docker Hub. The
-   * image's base images come from Docker Hub, which limits anonymous pulls per IP address, and
-   * CodeBuild shares IP addresses between customers.
+   * A Secrets Manager secret with `username` and `password` (an access token) for Docker Hub, for a
+   * Dockerfile in the source that pulls from Docker Hub: Docker Hub allows 10 anonymous pulls an hour per
+   * address, and CodeBuild shares addresses between customers. The shipped Dockerfile pulls from ghcr.io and
+   * Amazon ECR Public (the build logs in to ECR Public) and needs none.
    *
-   * @default - base images are pulled anonymously
+   * @default - no Docker Hub login
    */
   readonly dockerHubSecret?: secretsmanager.ISecret;
 
@@ -342,8 +344,9 @@ export class MoodlePipeline extends Construct {
     // The running tag: its image seeds the layer cache when the build host's local cache is cold.
     project.addToRolePolicy(new iam.PolicyStatement({ actions: ['ssm:GetParameter'], resources: [target.imageTagParameter.parameterArn] }));
     props.dockerHubSecret?.grantRead(project);
+    grantEcrPublicPull(project);
     acknowledge(project.role!, [wildcardResourceFinding(this, '*')],
-      'ecr:GetAuthorizationToken has no resource-level permissions; every other ECR action is limited to the target\'s repository.');
+      'ecr:GetAuthorizationToken, ecr-public:GetAuthorizationToken and sts:GetServiceBearerToken have no resource-level permissions; every other ECR action is limited to the target\'s repository.');
     this.acknowledgeCodeBuildDefaults(project);
     Validations.of(project).acknowledge({
       id: 'AwsSolutions-CB3',

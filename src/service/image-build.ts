@@ -10,6 +10,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { DeploySteps, IMAGE_BUILD_RESOURCE_TYPE } from './deploy-steps';
 import { IMAGE_SOURCE_DIR } from '../image-contract';
+import { ECR_PUBLIC_LOGIN, grantEcrPublicPull } from '../private/ecr-public';
 
 
 export interface ImageBuildProps {
@@ -98,12 +99,13 @@ export class ImageBuild extends Construct {
       resources: [this.source.bucket.bucketArn],
     }));
     this.repository.grantPullPush(role);
+    grantEcrPublicPull(role);
     // The build asks whether its tag exists before building (an immutable tag cannot be pushed twice).
     this.repository.grant(role, 'ecr:DescribeImages');
     props.dockerHubSecret?.grantRead(role);
     Validations.of(role).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
-      reason: 'ecr:GetAuthorizationToken has no resource-level permissions; pushing is limited to the Moodle repository.',
+      reason: 'ecr:GetAuthorizationToken, ecr-public:GetAuthorizationToken and sts:GetServiceBearerToken have no resource-level permissions; pushing is limited to the Moodle repository.',
     });
 
     this.project = new codebuild.Project(this, 'Project', {
@@ -156,6 +158,7 @@ function imageBuildSpec(dockerHubLogin: boolean): Record<string, unknown> {
   const preBuild = [
     'REGISTRY="${REPOSITORY_URI%%/*}"',
     'aws ecr get-login-password | docker login --username AWS --password-stdin "$REGISTRY"',
+    ECR_PUBLIC_LOGIN,
     // Tags are immutable and derived from the content: an existing tag is the same image (a retried deploy).
     'if aws ecr describe-images --repository-name "$REPOSITORY_NAME" --image-ids imageTag="$IMAGE_TAG" >/dev/null 2>&1; then echo "$IMAGE_TAG is already in ECR"; touch /tmp/image-exists; fi',
   ];

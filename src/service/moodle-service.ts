@@ -237,7 +237,7 @@ export interface MoodleServiceOptions {
    * The Moodle release the image is built from: a release tag of github.com/moodle/moodle for Moodle
    * 5.0 or 5.1. Ignored when `image` is given.
    *
-   * @default 'v5.1.6'
+   * @default 'v5.1.8'
    */
   readonly moodleVersion?: string;
 
@@ -270,10 +270,12 @@ export interface MoodleServiceOptions {
   readonly mail?: IMoodleMail;
 
   /**
-   * Docker Hub credentials (JSON with `username` and `password`) for the image build's base-image pulls,
-   * to avoid Docker Hub's anonymous pull rate limit on shared CodeBuild addresses.
+   * Docker Hub credentials (JSON with `username` and `password`): the image build logs in to Docker Hub
+   * before it builds. The shipped Dockerfile pulls nothing from Docker Hub (its base image comes from
+   * ghcr.io and composer from Amazon ECR Public), so it needs none.
    *
-   * @default - anonymous pulls
+   * @default - no Docker Hub login
+   * @deprecated the shipped Dockerfile no longer pulls from Docker Hub; the login has no effect on its build
    */
   readonly dockerHubSecret?: secretsmanager.ISecret;
 

@@ -38,7 +38,7 @@ export const serviceDefaults = {
   /** ALB requests per task per minute (Moodle pages are PHP; static files are cached at the edge). */
   targetRequestsPerTask: 600,
   healthCheckGracePeriod: Duration.minutes(2),
-  moodleVersion: 'v5.1.6',
+  moodleVersion: 'v5.1.8',
   adminUser: 'admin',
   siteFullName: 'Moodle',
   siteShortName: 'moodle',

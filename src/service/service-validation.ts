@@ -170,11 +170,19 @@ export function validateMoodleVersion(version: string, pattern: RegExp): void {
   if (!pattern.test(version)) {
     fail(
       `moodleVersion '${version}' is not a Moodle release the shipped image can build. It builds the release tags ` +
-      "of Moodle 5.0 and 5.1 (github.com/moodle/moodle tags such as 'v5.1.6' or 'v5.0.4': PHP 8.3, the image's " +
+      "of Moodle 5.0 and 5.1 (github.com/moodle/moodle tags such as 'v5.1.8' or 'v5.0.4': PHP 8.3, the image's " +
       "start-up scripts checked against them). Set moodleVersion to such a tag, or build your own image and pass it as 'image'.",
     );
   }
+  if (WITHDRAWN_MOODLE_VERSIONS[version]) {
+    fail(`moodleVersion '${version}' is a release Moodle says not to install: ${WITHDRAWN_MOODLE_VERSIONS[version]}`);
+  }
 }
+
+/** Releases whose own release notes (moodle/devdocs, general/releases) say not to install them. */
+const WITHDRAWN_MOODLE_VERSIONS: Record<string, string> = {
+  'v5.1.6': '"Please do not upgrade to this version, due to MDL-89497" (its release notes). Use \'v5.1.8\' (default) or v5.1.7.',
+};
 
 export function validateSiteName(prop: string, value: string): void {
   if (Token.isUnresolved(value)) return;

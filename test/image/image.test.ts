@@ -62,7 +62,18 @@ describe('Moodle Dockerfile', () => {
 
   test('is not based on Bitnami', () => {
     expect(instructions.toLowerCase()).not.toContain('bitnami');
-    expect(instructions).toMatch(/^FROM moodlehq\/moodle-php-apache:/m);
+    expect(instructions).toMatch(/^ARG BASE_IMAGE=\S*moodlehq\/moodle-php-apache:/m);
+  });
+
+  test('pulls nothing from Docker Hub by default (anonymous pulls are limited to 10 an hour per address)', () => {
+    const froms = [...instructions.matchAll(/^FROM\s+(\S+)/gm)].map((m) => m[1]);
+    expect(froms).toEqual(['${COMPOSER_IMAGE}', '${BASE_IMAGE}']);
+    const defaults = Object.fromEntries([...instructions.matchAll(/^ARG\s+(BASE_IMAGE|COMPOSER_IMAGE)=(\S+)/gm)].map((m) => [m[1], m[2]]));
+    expect(defaults).toEqual({
+      BASE_IMAGE: 'ghcr.io/moodlehq/moodle-php-apache:${PHP_VERSION}-bookworm',
+      COMPOSER_IMAGE: 'public.ecr.aws/docker/library/composer:2',
+    });
+    expect([...instructions.matchAll(/^COPY\s+--from=(\S+)/gm)].map((m) => m[1])).toEqual(['composer']);
   });
 
   test('runs as a non-root user', () => {

@@ -53,7 +53,7 @@ describe('MoodlePipeline defaults', () => {
     expect(asset!.assetHash).toBe(FileSystem.fingerprint(IMAGE_SOURCE_DIR));
     const staged = (asset!.node.findChild('Stage') as AssetStaging).absoluteStagedPath;
     expect(fs.readdirSync(staged)).toEqual(expect.arrayContaining(['Dockerfile', 'bin', 'conf']));
-    expect(fs.readFileSync(path.join(staged, 'Dockerfile'), 'utf8')).toContain('FROM moodlehq/moodle-php-apache');
+    expect(fs.readFileSync(path.join(staged, 'Dockerfile'), 'utf8')).toContain('ARG BASE_IMAGE=ghcr.io/moodlehq/moodle-php-apache');
     expect(IMAGE_SOURCE_DIR).toBe(path.resolve(__dirname, '..', '..', 'src', 'image'));
   });
 
@@ -190,9 +190,9 @@ describe('MoodlePipeline least privilege', () => {
       expect(statements.length).toBeGreaterThan(0);
       for (const statement of statements) expect(resourcesOf(statement)).toEqual([repositoryArn]);
     }
-    // Only the authorization token, which has no resource-level permissions, is on '*'.
+    // Only the authorization tokens (ECR, ECR Public and its bearer token), which have no resource-level permissions, are on '*'.
     const onAnyResource = build.filter((statement) => resourcesOf(statement).includes('*'));
-    expect(onAnyResource.flatMap(actionsOf)).toEqual(['ecr:GetAuthorizationToken']);
+    expect(onAnyResource.flatMap(actionsOf)).toEqual(['ecr:GetAuthorizationToken', 'ecr-public:GetAuthorizationToken', 'sts:GetServiceBearerToken']);
   });
 
   test('nothing else in the stack may push images', () => {

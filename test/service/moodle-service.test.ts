@@ -286,7 +286,7 @@ describe('MoodleService defaults', () => {
       Cluster: { 'Fn::GetAtt': [Match.stringLikeRegexp('ServiceCluster'), 'Arn'] },
       TaskDefinitionArn: { Ref: Match.stringLikeRegexp('InstallTaskDefinition') },
       Image: Match.anyValue(),
-      MoodleVersion: 'v5.1.6',
+      MoodleVersion: 'v5.1.8',
       Subnets: [{ Ref: Match.stringLikeRegexp('ApplicationSubnet1') }, { Ref: Match.stringLikeRegexp('ApplicationSubnet2') }],
       SecurityGroups: [{ 'Fn::GetAtt': [Match.stringLikeRegexp('ServiceTaskSecurityGroup'), 'GroupId'] }],
       ContainerName: 'moodle',
@@ -367,13 +367,13 @@ describe('MoodleService defaults', () => {
     });
     const project = Object.values(template.findResources('AWS::CodeBuild::Project'))[0].Properties;
     const variables = Object.fromEntries(project.Environment.EnvironmentVariables.map((variable: any) => [variable.Name, variable.Value]));
-    expect(variables.MOODLE_VERSION).toBe('v5.1.6');
+    expect(variables.MOODLE_VERSION).toBe('v5.1.8');
     expect(variables.IMAGE_TAG).toBe(service.imageTag);
     expect(project.Source.BuildSpec).toContain('docker build --build-arg MOODLE_VERSION=');
     expect(project.Source.BuildSpec).toContain('describe-images');
     // The tag is the Moodle version, the architecture and a hash of the image source and build spec.
-    expect(service.imageTag).toMatch(/^v5\.1\.6-arm64-[0-9a-f]{64}$/);
-    template.hasResourceProperties('Custom::MoodleImageBuild', { Step: 'ImageBuild', ImageTag: service.imageTag, MoodleVersion: 'v5.1.6' });
+    expect(service.imageTag).toMatch(/^v5\.1\.8-arm64-[0-9a-f]{64}$/);
+    template.hasResourceProperties('Custom::MoodleImageBuild', { Step: 'ImageBuild', ImageTag: service.imageTag, MoodleVersion: 'v5.1.8' });
   });
 
   test('image build role: the source object, the repository, its own logs (no CodeBuild default wildcards)', () => {
@@ -388,6 +388,13 @@ describe('MoodleService defaults', () => {
     })]));
     expect(JSON.stringify(statements)).not.toContain('report-group');
     expect(actions.filter((action) => action.endsWith('*'))).toEqual([]);
+    // Authenticated pulls from Amazon ECR Public (composer), limited per account instead of per address.
+    expect(statements).toEqual(expect.arrayContaining([expect.objectContaining({
+      Action: ['ecr-public:GetAuthorizationToken', 'sts:GetServiceBearerToken'], Resource: '*',
+    })]));
+    const buildSpec = Object.values(template.findResources('AWS::CodeBuild::Project'))[0].Properties.Source.BuildSpec;
+    expect(buildSpec).toContain('aws ecr-public get-login-password --region us-east-1 | docker login --username AWS --password-stdin public.ecr.aws');
+    expect(buildSpec).not.toMatch(/docker login[^"]*--password-stdin"/); // no Docker Hub login without dockerHubSecret
   });
 
   test('security groups: tasks reach database, cache and EFS; the load balancer reaches the tasks', () => {
@@ -501,7 +508,7 @@ describe('MoodleService props', () => {
     template.hasResourceProperties('AWS::CodeBuild::Project', {
       Environment: Match.objectLike({ Type: 'LINUX_CONTAINER', PrivilegedMode: true }),
     });
-    expect(service.imageTag).toMatch(/^v5\.1\.6-x86_64-[0-9a-f]{64}$/);
+    expect(service.imageTag).toMatch(/^v5\.1\.8-x86_64-[0-9a-f]{64}$/);
   });
 
   test('ARM64 web and cron tasks run on Fargate Spot when asked (ECS: Linux ARM64 on platform 1.4.0+)', () => {
@@ -812,7 +819,8 @@ describe('MoodleService rejects bad input at synth', () => {
     ['an admin email that is not an email', { adminEmail: 'admin(at)example.edu' }, /adminEmail 'admin\(at\)example\.edu' is not an email address.*Set adminEmail/],
     ['an admin email without a domain', { adminEmail: 'admin@localhost' }, /adminEmail 'admin@localhost' is not an email address/],
     ['an admin user Moodle cannot have', { adminUser: 'Admin User' }, /adminUser 'Admin User' is not a Moodle user name/],
-    ['a Moodle version the image cannot build (4.5)', { moodleVersion: 'v4.5.3' }, /moodleVersion 'v4\.5\.3' is not a Moodle release the shipped image can build.*'v5\.1\.6'.*pass it as 'image'/],
+    ['a Moodle version the image cannot build (4.5)', { moodleVersion: 'v4.5.3' }, /moodleVersion 'v4\.5\.3' is not a Moodle release the shipped image can build.*'v5\.1\.8'.*pass it as 'image'/],
+    ['a Moodle release Moodle withdrew (5.1.6)', { moodleVersion: 'v5.1.6' }, /moodleVersion 'v5\.1\.6' is a release Moodle says not to install.*MDL-89497.*'v5\.1\.8'/],
     ['a Moodle version that is a branch', { moodleVersion: 'MOODLE_501_STABLE' }, /moodleVersion 'MOODLE_501_STABLE' is not a Moodle release/],
     ['a Moodle version without a patch number', { moodleVersion: 'v5.1' }, /moodleVersion 'v5\.1' is not a Moodle release/],
     ['moodleVersion with a given image', { image: ecs.ContainerImage.fromRegistry('example/moodle'), moodleVersion: 'v5.1.6' }, /moodleVersion only shape the image MoodleService builds, but image was given/],
