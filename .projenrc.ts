@@ -45,6 +45,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
     '@aws-cdk/integ-tests-alpha@2.245.0-alpha.0',
     '@aws-cdk/integ-runner@2.197.10',
     'playwright-core@1.65.1',
+    '@cdklabs/cdk-validator-cfnguard@0.0.62',
   ],
 
   jestOptions: {
@@ -65,7 +66,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
     tsconfigPath: './tsconfig.dev.json',
   },
   gitignore: ['cdk.out', '/test/.templates/', '/test/.site-artifacts/', '/.venv/', '/test/bindings/java/target/', '__pycache__/'],
-  npmIgnoreOptions: { ignorePatterns: ['/.venv/', '/requirements-dev.txt', '/checkov-acknowledgments.json', '/examples/', '/integ/', '/scripts/', '/.ci/', '/docs/', '/cdk.out/'] },
+  npmIgnoreOptions: { ignorePatterns: ['/.venv/', '/requirements-dev.txt', '/checkov-acknowledgments.json', '/control-tower-acknowledgments.json', '/examples/', '/integ/', '/scripts/', '/.ci/', '/docs/', '/cdk.out/'] },
   excludeTypescript: [],
 });
 
@@ -112,6 +113,11 @@ project.addTask('integ:deploy', {
 const checkov = project.addTask('checkov', {
   description: 'Run checkov over the example templates; fail on a finding not in checkov-acknowledgments.json',
   exec: 'python3 scripts/checkov_check.py',
+});
+
+const controlTower = project.addTask('control-tower', {
+  description: "Check every example and integ template against AWS Control Tower's proactive controls; fail on a finding not in control-tower-acknowledgments.json",
+  exec: 'ts-node -T --project tsconfig.dev.json scripts/control-tower/check.ts',
 });
 
 project.addTask('docs:update', {
@@ -163,6 +169,7 @@ testTask.spawn(siteTest);
 testTask.spawn(integVerify);
 testTask.spawn(cfnLint);
 testTask.spawn(checkov);
+testTask.spawn(controlTower);
 testTask.spawn(docsCheck);
 
 project.addTask('test:update-snapshots', {

@@ -16,6 +16,21 @@ export const imageContract = {
   dataRoot: '/mnt/moodledata',
   /** Seconds Apache needs to finish requests after SIGWINCH (graceful stop). */
   gracefulStopSeconds: 25,
+  /**
+   * Every path a task writes besides moodledata, by volume name: the image declares each as a VOLUME, and
+   * the task definitions mount a task-local volume there, so the root file system can be read-only.
+   */
+  writablePaths: {
+    'moodle-runtime': '/run/moodle',
+    'moodle-local-cache': '/var/cache/moodle-local',
+    'tmp': '/tmp',
+    'apache-run': '/var/run/apache2',
+    'apache-lock': '/var/lock/apache2',
+  } as Record<string, string>,
+  /** A file the cron role touches at least every 11 minutes (every loop of its keep-alive runs, every poll when idle). */
+  cronHeartbeatFile: '/run/moodle/cron-heartbeat',
+  /** Written by every role at start, before it runs Moodle. */
+  configFile: '/run/moodle/config.php',
 } as const;
 
 /**

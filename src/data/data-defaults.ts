@@ -44,6 +44,8 @@ export const dataDefaults = {
   minCapacity: 0.5,
   maxCapacity: 8,
   autoPauseAfter: Duration.minutes(10),
+  /** Enhanced Monitoring's granularity (OS metrics of the database host). */
+  monitoringInterval: Duration.seconds(60),
   reader: true,
   databaseName: 'moodle',
   port: 3306,

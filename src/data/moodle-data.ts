@@ -183,7 +183,7 @@ export interface MoodleDataOptions {
   /**
    * How long the exported database logs (error, slow query) are kept in CloudWatch Logs.
    *
-   * @default logs.RetentionDays.ONE_MONTH
+   * @default logs.RetentionDays.ONE_YEAR
    */
   readonly logRetention?: logs.RetentionDays;
 
@@ -444,6 +444,8 @@ export class MoodleData extends Construct implements IMoodleData {
     const instance = new rds.DatabaseInstance(this, 'Database', {
       engine,
       instanceType,
+      // Enhanced Monitoring: the host's OS metrics each minute (a role of its own, RDSOSMetrics log group).
+      monitoringInterval: dataDefaults.monitoringInterval,
       vpc: props.network.vpc,
       vpcSubnets: props.network.dataSubnets,
       subnetGroup: this.databaseSubnetGroup(props.network, removalPolicy),
@@ -466,7 +468,7 @@ export class MoodleData extends Construct implements IMoodleData {
       enablePerformanceInsights: performanceInsights,
       performanceInsightEncryptionKey: performanceInsights ? props.encryptionKey : undefined,
       cloudwatchLogsExports: ['error', 'slowquery'],
-      cloudwatchLogsRetention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
+      cloudwatchLogsRetention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
       autoMinorVersionUpgrade: true,
       publiclyAccessible: false,
     });
@@ -523,12 +525,14 @@ export class MoodleData extends Construct implements IMoodleData {
     const parameterGroup = new rds.ParameterGroup(this, 'ParameterGroup', {
       engine,
       description: 'Moodle: utf8mb4, TLS required, slow query log',
-      parameters: moodleMysqlParameters(),
+      // Aurora MySQL documents require_secure_transport as ON/OFF (RDS for MySQL as 0/1).
+      parameters: { ...moodleMysqlParameters(), require_secure_transport: 'ON' },
       removalPolicy: keepUnlessDestroyed(removalPolicy),
     });
     const reader = props.reader ?? dataDefaults.reader;
     const cluster = new rds.DatabaseCluster(this, 'Database', {
       engine,
+      monitoringInterval: dataDefaults.monitoringInterval,
       vpc: props.network.vpc,
       vpcSubnets: props.network.dataSubnets,
       subnetGroup: this.databaseSubnetGroup(props.network, removalPolicy),
@@ -550,7 +554,7 @@ export class MoodleData extends Construct implements IMoodleData {
       deletionProtection,
       removalPolicy,
       cloudwatchLogsExports: ['error', 'slowquery'],
-      cloudwatchLogsRetention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
+      cloudwatchLogsRetention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
     });
     Validations.of(cluster).acknowledge({
       id: 'AwsSolutions-RDS11',
@@ -737,6 +741,8 @@ function acknowledgePasswordAuthentication(database: IConstruct): void {
     id: 'AwsSolutions-RDS6',
     reason: 'Moodle connects with a user name and password (mysqli); it cannot request IAM authentication tokens. The password is generated in Secrets Manager and TLS is required.',
   });
+  acknowledge(database, ['AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole]'],
+    'The Enhanced Monitoring role that RDS assumes uses the AWS-managed policy RDS documents for it: it writes only to the RDSOSMetrics log group.');
 }
 
 function acknowledgeCdkHelperFunction(construct: IConstruct, purpose: string): void {

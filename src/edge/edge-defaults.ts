@@ -1,5 +1,6 @@
 import { Duration } from 'aws-cdk-lib';
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
+import * as logs from 'aws-cdk-lib/aws-logs';
 
 /**
  * How CloudFront talks to the load balancer through its VPC origin.
@@ -77,6 +78,8 @@ export const edgeDefaults = {
   loginRateLimitWindowSeconds: 300,
   deletionProtection: true,
   accessLogRetention: Duration.days(90),
+  /** AWS WAF request logs: a year, what security teams ask of every workload. */
+  wafLogRetention: logs.RetentionDays.ONE_YEAR,
   priceClass: cloudfront.PriceClass.PRICE_CLASS_ALL,
   /** Target group health check: fast to detect a dead task, fast to admit a new one. */
   healthCheckInterval: Duration.seconds(10),

@@ -1,5 +1,6 @@
 import { Stack, Token } from 'aws-cdk-lib';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import { Construct } from 'constructs';
 import { edgeDefaults } from './edge-defaults';
@@ -37,6 +38,13 @@ export interface MoodleEdgeGlobalProps {
    * @default 500
    */
   readonly loginRateLimit?: number;
+
+  /**
+   * How long the web ACL's AWS WAF request logs are kept (CloudWatch Logs, in us-east-1).
+   *
+   * @default logs.RetentionDays.ONE_YEAR
+   */
+  readonly wafLogRetention?: logs.RetentionDays;
 }
 
 /**
@@ -78,13 +86,16 @@ export class MoodleEdgeGlobal extends Construct {
       });
     }
     const enableWaf = props.enableWaf ?? edgeDefaults.enableWaf;
+    if (!enableWaf && props.wafLogRetention !== undefined) {
+      throw new Error('MoodleEdgeGlobal: wafLogRetention is set but enableWaf is false; it is the web ACL\'s log retention. Remove wafLogRetention, or set enableWaf to true.');
+    }
     if (!enableWaf && props.loginRateLimit !== undefined) {
       throw new Error(
         'MoodleEdgeGlobal: loginRateLimit is set but enableWaf is false; the rate limit is a WAF rule. Remove loginRateLimit, or set enableWaf to true.',
       );
     }
     if (enableWaf) {
-      this.webAcl = new MoodleWebAcl(this, 'WebAcl', { loginRateLimit: props.loginRateLimit });
+      this.webAcl = new MoodleWebAcl(this, 'WebAcl', { loginRateLimit: props.loginRateLimit, logRetention: props.wafLogRetention });
       this.webAclArn = this.webAcl.webAclArn;
     }
   }

@@ -4,6 +4,7 @@ import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as targets from 'aws-cdk-lib/aws-route53-targets';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -99,6 +100,14 @@ export interface MoodleEdgeOptions {
    * @default 500
    */
   readonly loginRateLimit?: number;
+
+  /**
+   * How long the AWS WAF request logs of the web ACL MoodleEdge creates are kept (CloudWatch Logs; request
+   * bodies are never logged, cookies, `Authorization` and query strings are redacted).
+   *
+   * @default logs.RetentionDays.ONE_YEAR
+   */
+  readonly wafLogRetention?: logs.RetentionDays;
 
   /**
    * Whether the load balancer has deletion protection (turn it off for short-lived test sites).
@@ -221,7 +230,13 @@ export class MoodleEdge extends Construct implements IMoodleEdge {
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
       // CloudFront standard logging writes through an ACL grant to its log delivery account.
       objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_PREFERRED,
-      lifecycleRules: [{ expiration: accessLogRetention, abortIncompleteMultipartUploadAfter: Duration.days(7) }],
+      // Versioned, so a log object cannot be overwritten unnoticed; old versions go with the logs' retention.
+      versioned: true,
+      lifecycleRules: [{
+        expiration: accessLogRetention,
+        noncurrentVersionExpiration: Duration.days(1),
+        abortIncompleteMultipartUploadAfter: Duration.days(7),
+      }],
       removalPolicy: RemovalPolicy.RETAIN,
     });
     Validations.of(this.accessLogBucket).acknowledge({
@@ -496,7 +511,7 @@ interface ResolvedWebAcl {
 function resolveWebAcl(scope: Construct, props: MoodleEdgeProps, region: string): ResolvedWebAcl {
   const enableWaf = props.enableWaf ?? edgeDefaults.enableWaf;
   if (!enableWaf) {
-    const stray = (['webAclArn', 'loginRateLimit'] as const).filter((name) => props[name] !== undefined);
+    const stray = (['webAclArn', 'loginRateLimit', 'wafLogRetention'] as const).filter((name) => props[name] !== undefined);
     if (stray.length > 0) {
       throw new Error(
         `MoodleEdge: ${stray.join(', ')} ${stray.length > 1 ? 'are' : 'is'} set but enableWaf is false. Remove ${stray.join(', ')}, or set enableWaf to true.`,
@@ -506,10 +521,12 @@ function resolveWebAcl(scope: Construct, props: MoodleEdgeProps, region: string)
   }
   if (props.loginRateLimit !== undefined) validateLoginRateLimit(props.loginRateLimit, 'MoodleEdge');
   if (props.webAclArn !== undefined) {
-    if (props.loginRateLimit !== undefined) {
-      throw new Error(
-        'MoodleEdge: loginRateLimit is set together with webAclArn, but it only shapes the web ACL MoodleEdge creates. Set loginRateLimit where the web ACL is created (MoodleEdgeGlobal or MoodleWebAcl), or remove webAclArn.',
-      );
+    for (const name of ['loginRateLimit', 'wafLogRetention'] as const) {
+      if (props[name] !== undefined) {
+        throw new Error(
+          `MoodleEdge: ${name} is set together with webAclArn, but it only shapes the web ACL MoodleEdge creates. Set ${name} where the web ACL is created (MoodleEdgeGlobal or MoodleWebAcl), or remove webAclArn.`,
+        );
+      }
     }
     validateWebAclArn('MoodleEdge', props.webAclArn);
     return { arn: props.webAclArn };
@@ -519,7 +536,7 @@ function resolveWebAcl(scope: Construct, props: MoodleEdgeProps, region: string)
       `MoodleEdge: the stack is in ${region}, but AWS WAF for CloudFront (scope CLOUDFRONT) must be created in us-east-1. Create the web ACL with MoodleEdgeGlobal in a stack with env: { region: 'us-east-1' } and crossRegionReferences: true and pass webAclArn: global.webAclArn (this stack needs crossRegionReferences: true too), or set enableWaf: false (not recommended).`,
     );
   }
-  const created = new MoodleWebAcl(scope, 'WebAcl', { loginRateLimit: props.loginRateLimit });
+  const created = new MoodleWebAcl(scope, 'WebAcl', { loginRateLimit: props.loginRateLimit, logRetention: props.wafLogRetention });
   return { arn: created.webAclArn, created };
 }
 

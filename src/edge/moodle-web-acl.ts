@@ -1,4 +1,5 @@
-import { Names, Stack, Token } from 'aws-cdk-lib';
+import { Names, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
 import { edgeDefaults, edgeLimits, loginPath, wafCountedCommonRules } from './edge-defaults';
@@ -15,6 +16,16 @@ export interface MoodleWebAclProps {
    * @default 500
    */
   readonly loginRateLimit?: number;
+
+  /**
+   * How long the web ACL's request logs are kept in CloudWatch Logs. Each log record has the request's
+   * URI, headers and the rule that matched; AWS WAF never logs request bodies (the login form's password),
+   * and the `Cookie` and `Authorization` headers and the query string (web service tokens, `sesskey`) are
+   * redacted.
+   *
+   * @default logs.RetentionDays.ONE_YEAR
+   */
+  readonly logRetention?: logs.RetentionDays;
 }
 
 /**
@@ -30,6 +41,10 @@ export class MoodleWebAcl extends Construct {
   public readonly webAcl: wafv2.CfnWebACL;
   /** Its ARN, what CloudFront's `webAclId` takes. */
   public readonly webAclArn: string;
+  /** The log group of its request logs (AWS WAF requires the `aws-waf-logs-` name prefix). */
+  public readonly logGroup: logs.LogGroup;
+  /** The web ACL's logging configuration. */
+  public readonly loggingConfiguration: wafv2.CfnLoggingConfiguration;
 
   constructor(scope: Construct, id: string, props: MoodleWebAclProps = {}) {
     super(scope, id);
@@ -107,6 +122,21 @@ export class MoodleWebAcl extends Construct {
       ],
     });
     this.webAclArn = this.webAcl.attrArn;
+
+    this.logGroup = new logs.LogGroup(this, 'Logs', {
+      logGroupName: `aws-waf-logs-${Names.uniqueResourceName(this, { maxLength: 450, separator: '-' })}`,
+      retention: props.logRetention ?? edgeDefaults.wafLogRetention,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    this.loggingConfiguration = new wafv2.CfnLoggingConfiguration(this, 'Logging', {
+      resourceArn: this.webAcl.attrArn,
+      logDestinationConfigs: [this.logGroup.logGroupArn],
+      redactedFields: [
+        { singleHeader: { Name: 'cookie' } },
+        { singleHeader: { Name: 'authorization' } },
+        { queryString: {} },
+      ],
+    });
   }
 }
 

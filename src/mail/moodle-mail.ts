@@ -75,7 +75,7 @@ export interface MoodleMailProps {
   /**
    * How long the logs of the SMTP password function are kept.
    *
-   * @default logs.RetentionDays.THREE_MONTHS
+   * @default logs.RetentionDays.ONE_YEAR
    */
   readonly logRetention?: logs.RetentionDays;
 }
@@ -160,7 +160,7 @@ export class MoodleMail extends Construct implements IMoodleMail {
 
     // The function that derives the SMTP password: reads one secret, writes the other, logs to its own group.
     const logGroup = new logs.LogGroup(this, 'SmtpPasswordLogs', {
-      retention: props.logRetention ?? logs.RetentionDays.THREE_MONTHS,
+      retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
       removalPolicy: RemovalPolicy.DESTROY,
     });
     const role = new iam.Role(this, 'SmtpPasswordRole', {

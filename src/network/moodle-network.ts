@@ -91,7 +91,7 @@ export interface MoodleNetworkProps {
   /**
    * How long VPC flow logs are kept.
    *
-   * @default logs.RetentionDays.THREE_MONTHS
+   * @default logs.RetentionDays.ONE_YEAR
    */
   readonly flowLogRetention?: logs.RetentionDays;
 }
@@ -163,7 +163,8 @@ export class MoodleNetwork extends Construct implements IMoodleNetwork {
       natGateways: natGatewayCount(natLayout, maxAzs),
       restrictDefaultSecurityGroup: true,
       subnetConfiguration: [
-        { name: 'Public', subnetType: ec2.SubnetType.PUBLIC, cidrMask: 24 },
+        // Only NAT gateways (Elastic IPs of their own) live here: nothing launched in them gets a public address.
+        { name: 'Public', subnetType: ec2.SubnetType.PUBLIC, cidrMask: 24, mapPublicIpOnLaunch: false },
         applicationSubnetConfiguration(natLayout),
         { name: 'Data', subnetType: ec2.SubnetType.PRIVATE_ISOLATED, cidrMask: 24 },
       ],

@@ -38,7 +38,7 @@ export const networkDefaults = {
   natLayout: NatLayout.ONE_PER_AZ,
   cidr: '10.0.0.0/16',
   flowLogs: true,
-  flowLogRetention: logs.RetentionDays.THREE_MONTHS,
+  flowLogRetention: logs.RetentionDays.ONE_YEAR,
 } as const;
 
 /**

@@ -105,7 +105,7 @@ export interface MoodlePipelineOptions {
   /**
    * How long build and upgrade logs are kept.
    *
-   * @default logs.RetentionDays.SIX_MONTHS
+   * @default logs.RetentionDays.ONE_YEAR
    */
   readonly logRetention?: logs.RetentionDays;
 
@@ -211,7 +211,12 @@ export class MoodlePipeline extends Construct {
       enforceSSL: true,
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
       objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-      lifecycleRules: [{ expiration: pipelineDefaults.artifactExpiration, abortIncompleteMultipartUploadAfter: Duration.days(7) }],
+      versioned: true,
+      lifecycleRules: [{
+        expiration: pipelineDefaults.artifactExpiration,
+        noncurrentVersionExpiration: Duration.days(1),
+        abortIncompleteMultipartUploadAfter: Duration.days(7),
+      }],
       removalPolicy,
       autoDeleteObjects: removalPolicy === RemovalPolicy.DESTROY,
     });

@@ -20,7 +20,7 @@ export const pipelineDefaults = {
   /** Longest an ECS deploy action waits for a service to become stable (CodePipeline's own default). */
   deploymentTimeout: Duration.minutes(60),
   manualApproval: false,
-  logRetention: logs.RetentionDays.SIX_MONTHS,
+  logRetention: logs.RetentionDays.ONE_YEAR,
   removalPolicy: RemovalPolicy.RETAIN,
   /** Pipeline artifacts of older executions are deleted after this many days. */
   artifactExpiration: Duration.days(90),

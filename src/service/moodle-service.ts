@@ -282,16 +282,27 @@ export interface MoodleServiceOptions {
   /**
    * How long the tasks' logs are kept in CloudWatch Logs.
    *
-   * @default logs.RetentionDays.THREE_MONTHS
+   * @default logs.RetentionDays.ONE_YEAR
    */
   readonly logRetention?: logs.RetentionDays;
 
   /**
-   * Whether operators can open a shell in web and cron tasks with ECS Exec.
+   * Whether operators can open a shell in web and cron tasks with ECS Exec. ECS Exec's agent writes to the
+   * container's root file system, so it needs `readonlyRootFilesystem: false`.
    *
    * @default false
    */
   readonly enableExecuteCommand?: boolean;
+
+  /**
+   * Whether every container's root file system is read-only. The shipped image writes only to the paths it
+   * declares as volumes (config.php and PHP settings, Moodle's local cache, /tmp, Apache's run and lock
+   * directories), which get task-local volumes, and to moodledata on EFS. Set it to false only for ECS Exec
+   * (its agent writes to the root file system) or for a custom `image` that writes elsewhere.
+   *
+   * @default - true; false with `enableExecuteCommand: true`
+   */
+  readonly readonlyRootFilesystem?: boolean;
 }
 
 /**
@@ -310,6 +321,26 @@ export interface MoodleServiceProps extends MoodleServiceOptions {
 
 /** Name of the Moodle container in every task definition. */
 const CONTAINER_NAME = 'moodle';
+
+/**
+ * Each role's container health check, from inside the container: the web role's Apache and PHP answer the
+ * health path (as the load balancer asks); cron has looped in the last 15 minutes; install-or-upgrade has
+ * written config.php (it runs once, for minutes).
+ */
+const containerHealthChecks: Record<'web' | 'cron' | 'installOrUpgrade', ecs.HealthCheck> = {
+  web: {
+    command: ['CMD-SHELL', `curl -fsS -o /dev/null http://127.0.0.1:${imageContract.containerPort}${imageContract.healthCheckPath} || exit 1`],
+    startPeriod: Duration.seconds(60),
+  },
+  cron: {
+    command: ['CMD-SHELL', `test -n "$(find ${imageContract.cronHeartbeatFile} -mmin -15 2>/dev/null)" || exit 1`],
+    startPeriod: Duration.seconds(120),
+  },
+  installOrUpgrade: {
+    command: ['CMD-SHELL', `test -s ${imageContract.configFile} || exit 1`],
+    startPeriod: Duration.seconds(60),
+  },
+};
 
 /**
  * Moodle's compute: an ECS cluster with Container Insights, the web service on Fargate (an on-demand base
@@ -455,6 +486,14 @@ export class MoodleService extends Construct implements ec2.IConnectable {
     if (Token.isUnresolved(enableExecuteCommand)) {
       throw new Error('MoodleService: enableExecuteCommand must be a literal true or false (it decides which permissions the task role gets).');
     }
+    if (enableExecuteCommand && props.readonlyRootFilesystem === true) {
+      throw new Error(
+        'MoodleService: enableExecuteCommand is true and readonlyRootFilesystem is true, but ECS Exec\'s agent writes to the ' +
+        'container\'s root file system and fails on a read-only one. Remove readonlyRootFilesystem (it then defaults to false ' +
+        'with ECS Exec), or set enableExecuteCommand to false.',
+      );
+    }
+    const readonlyRootFilesystem = props.readonlyRootFilesystem ?? !enableExecuteCommand;
 
     // ---- Shared pieces ---------------------------------------------------------------------------------
     this.cluster = new ecs.Cluster(this, 'Cluster', {
@@ -587,20 +626,25 @@ export class MoodleService extends Construct implements ec2.IConnectable {
       secrets?: Record<string, ecs.Secret>;
       stopTimeout?: Duration;
       web?: boolean;
+      healthCheck: ecs.HealthCheck;
     }) => {
       const definition = new ecs.FargateTaskDefinition(this, name, {
         cpu: size.cpu,
         memoryLimitMiB: size.memoryMiB,
         runtimePlatform: { cpuArchitecture: this.cpuArchitecture, operatingSystemFamily: ecs.OperatingSystemFamily.LINUX },
         taskRole: this.taskRole,
-        volumes: [{
-          name: 'moodledata',
-          efsVolumeConfiguration: {
-            fileSystemId: data.fileSystem.fileSystemId,
-            transitEncryption: 'ENABLED',
-            authorizationConfig: { accessPointId: data.accessPoint.accessPointId, iam: 'ENABLED' },
+        volumes: [
+          {
+            name: 'moodledata',
+            efsVolumeConfiguration: {
+              fileSystemId: data.fileSystem.fileSystemId,
+              transitEncryption: 'ENABLED',
+              authorizationConfig: { accessPointId: data.accessPoint.accessPointId, iam: 'ENABLED' },
+            },
           },
-        }],
+          // Task-local (Fargate ephemeral storage), seeded from the image's VOLUME of the same path.
+          ...Object.keys(imageContract.writablePaths).map((volume) => ({ name: volume })),
+        ],
       });
       const container = definition.addContainer(CONTAINER_NAME, {
         image: this.image,
@@ -615,8 +659,19 @@ export class MoodleService extends Construct implements ec2.IConnectable {
         }),
         stopTimeout: extra.stopTimeout,
         portMappings: extra.web ? [{ containerPort: imageContract.containerPort, name: 'http', protocol: ecs.Protocol.TCP }] : undefined,
+        user: `${imageContract.posixUid}:${imageContract.posixGid}`,
+        readonlyRootFilesystem,
+        // The whole task's memory, as a hard limit of the one container.
+        memoryLimitMiB: size.memoryMiB,
+        healthCheck: extra.healthCheck,
+        // Apache listens on 8080 and every role runs as www-data: no Linux capability is needed.
+        linuxParameters: new ecs.LinuxParameters(this, `${name}LinuxParameters`),
       });
-      container.addMountPoints({ sourceVolume: 'moodledata', containerPath: imageContract.dataRoot, readOnly: false });
+      container.linuxParameters!.dropCapabilities(ecs.Capability.ALL);
+      container.addMountPoints(
+        { sourceVolume: 'moodledata', containerPath: imageContract.dataRoot, readOnly: false },
+        ...Object.entries(imageContract.writablePaths).map(([volume, containerPath]) => ({ sourceVolume: volume, containerPath, readOnly: false })),
+      );
       Validations.of(definition).acknowledge(
         {
           id: 'AwsSolutions-ECS2',
@@ -634,14 +689,17 @@ export class MoodleService extends Construct implements ec2.IConnectable {
       environment: { APACHE_MAX_REQUEST_WORKERS: String(apacheMaxRequestWorkers(memoryMiB)) },
       stopTimeout: d.webStopTimeout,
       web: true,
+      healthCheck: containerHealthChecks.web,
     });
     this.webTaskDefinition = web.definition;
     const cron = taskDefinition('CronTaskDefinition', 'cron', { cpu: cronCpu, memoryMiB: cronMemoryMiB }, {
       environment: this.cronIdleInterval ? { MOODLE_CRON_IDLE_INTERVAL: String(this.cronIdleInterval.toSeconds()) } : undefined,
       stopTimeout: d.cronStopTimeout,
+      healthCheck: containerHealthChecks.cron,
     });
     this.cronTaskDefinition = cron.definition;
     const install = taskDefinition('InstallTaskDefinition', 'install-or-upgrade', { cpu: installCpu, memoryMiB: installMemoryMiB }, {
+      healthCheck: containerHealthChecks.installOrUpgrade,
       environment: {
         MOODLE_ADMIN_USER: adminUser,
         MOODLE_ADMIN_EMAIL: adminEmail,

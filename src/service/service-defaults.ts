@@ -42,7 +42,7 @@ export const serviceDefaults = {
   adminUser: 'admin',
   siteFullName: 'Moodle',
   siteShortName: 'moodle',
-  logRetention: logs.RetentionDays.THREE_MONTHS,
+  logRetention: logs.RetentionDays.ONE_YEAR,
   enableExecuteCommand: false,
   /** Seconds a web task gets between its stop signal and SIGKILL: Apache's graceful stop (25 s) plus margin. */
   webStopTimeout: Duration.seconds(30),

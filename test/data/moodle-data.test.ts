@@ -74,7 +74,7 @@ describe('MoodleData defaults (RDS for MySQL)', () => {
       EnablePerformanceInsights: true,
       EnableCloudwatchLogsExports: ['error', 'slowquery'],
     });
-    template.hasResourceProperties('Custom::LogRetention', { RetentionInDays: 30 });
+    template.hasResourceProperties('Custom::LogRetention', { RetentionInDays: 365 });
   });
 
   test('has a parameter group for Moodle: utf8mb4, TLS required, file per table, slow query log', () => {
@@ -267,8 +267,16 @@ describe('MoodleData with Aurora MySQL Serverless v2', () => {
   test('uses a cluster parameter group for Moodle', () => {
     template.hasResourceProperties('AWS::RDS::DBClusterParameterGroup', {
       Family: 'aurora-mysql8.0',
-      Parameters: Match.objectLike({ character_set_server: 'utf8mb4', require_secure_transport: '1' }),
+      // Aurora MySQL takes ON (Control Tower's CT.RDS.PR.27 accepts ON or true, not 1).
+      Parameters: Match.objectLike({ character_set_server: 'utf8mb4', require_secure_transport: 'ON' }),
     });
+  });
+
+  test('Enhanced Monitoring every minute, error and slow query logs kept a year', () => {
+    for (const instance of Object.values(template.findResources('AWS::RDS::DBInstance'))) {
+      expect(instance.Properties).toMatchObject({ MonitoringInterval: 60, MonitoringRoleArn: expect.anything() });
+    }
+    template.hasResourceProperties('Custom::LogRetention', { LogGroupName: Match.objectLike({}), RetentionInDays: 365 });
   });
 
   test('tells Moodle to use its auroramysql driver', () => {

@@ -33,6 +33,17 @@ describe('MoodleEdge in eu-west-1 with MoodleEdgeGlobal in us-east-1', () => {
     });
   });
 
+  test('the web ACL logs every request to CloudWatch Logs for a year, cookies, Authorization and query strings redacted', () => {
+    const [logGroupId, logGroup] = Object.entries(globalTemplate.findResources('AWS::Logs::LogGroup'))
+      .find(([, candidate]) => String(candidate.Properties.LogGroupName).startsWith('aws-waf-logs-'))!;
+    expect(logGroup.Properties.RetentionInDays).toBe(365);
+    globalTemplate.hasResourceProperties('AWS::WAFv2::LoggingConfiguration', {
+      ResourceArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('WebAcl'), 'Arn'] },
+      LogDestinationConfigs: [{ 'Fn::GetAtt': [logGroupId, 'Arn'] }],
+      RedactedFields: [{ SingleHeader: { Name: 'cookie' } }, { SingleHeader: { Name: 'authorization' } }, { QueryString: {} }],
+    });
+  });
+
   test('eu-west-1 holds the load balancer certificate and everything else, and creates no web ACL', () => {
     template.resourceCountIs('AWS::CertificateManager::Certificate', 1);
     template.resourceCountIs('AWS::WAFv2::WebACL', 0);

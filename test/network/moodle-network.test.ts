@@ -22,6 +22,11 @@ describe('MoodleNetwork defaults', () => {
   const network = new MoodleNetwork(stack, 'Network');
   const template = checkStack(stack, 'network-default');
 
+  test('no subnet gives a public IPv4 address to what is launched in it; flow logs kept a year', () => {
+    for (const subnet of Object.values(template.findResources('AWS::EC2::Subnet'))) expect(subnet.Properties.MapPublicIpOnLaunch).toBe(false);
+    template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 365 });
+  });
+
   test('spans two Availability Zones with three tiers', () => {
     expect(Object.keys(subnetsWithTag(template, 'Public'))).toHaveLength(2);
     expect(Object.keys(subnetsWithTag(template, 'Application'))).toHaveLength(2);
@@ -55,9 +60,9 @@ describe('MoodleNetwork defaults', () => {
     template.hasResourceProperties('AWS::EC2::VPC', { CidrBlock: '10.0.0.0/16' });
   });
 
-  test('records all traffic in flow logs kept three months', () => {
+  test('records all traffic in flow logs kept a year', () => {
     template.hasResourceProperties('AWS::EC2::FlowLog', { TrafficType: 'ALL', LogDestinationType: 'cloud-watch-logs' });
-    template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 90 });
+    template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 365 });
   });
 
   test('closes the default security group', () => {

@@ -75,9 +75,9 @@ describe('MoodlePipeline defaults', () => {
     expect(pipeline.dockerPlatform).toBe('linux/arm64');
   });
 
-  test('build and upgrade logs go to one log group kept six months, retained', () => {
+  test('build and upgrade logs go to one log group kept a year, retained', () => {
     template.resourceCountIs('AWS::Logs::LogGroup', 4); // the pipeline's; the double's task logs and flow logs; the deploy guards'
-    template.hasResource('AWS::Logs::LogGroup', { Properties: { RetentionInDays: 180 }, DeletionPolicy: 'RetainExceptOnCreate' });
+    template.hasResource('AWS::Logs::LogGroup', { Properties: { RetentionInDays: 365 }, DeletionPolicy: 'RetainExceptOnCreate' });
     const logGroup = { Ref: logicalIdOf(template, 'AWS::Logs::LogGroup', 'PipelineLogs') };
     template.hasResourceProperties('AWS::CodeBuild::Project', {
       Description: Match.stringLikeRegexp('^Builds the Moodle image'),

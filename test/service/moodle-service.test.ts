@@ -1,3 +1,5 @@
+import * as fs from 'fs';
+import * as path from 'path';
 import { Duration, Size, Stack, TimeZone } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as appscaling from 'aws-cdk-lib/aws-applicationautoscaling';
@@ -109,6 +111,30 @@ describe('MoodleService defaults', () => {
     expect(web.StopTimeout).toBeLessThanOrEqual(120);
   });
 
+  test('every container: read-only root file system, www-data stated, memory limit, no capability, a health check', () => {
+    const writable = { 'moodle-runtime': '/run/moodle', 'moodle-local-cache': '/var/cache/moodle-local', 'tmp': '/tmp', 'apache-run': '/var/run/apache2', 'apache-lock': '/var/lock/apache2' };
+    for (const definition of Object.values(template.findResources('AWS::ECS::TaskDefinition'))) {
+      const [container] = definition.Properties.ContainerDefinitions;
+      expect({
+        readonly: container.ReadonlyRootFilesystem,
+        user: container.User,
+        memory: container.Memory,
+        capabilities: container.LinuxParameters.Capabilities,
+      }).toEqual({ readonly: true, user: '33:33', memory: Number(definition.Properties.Memory), capabilities: { Drop: ['ALL'] } });
+      expect(container.HealthCheck.Command[0]).toBe('CMD-SHELL');
+      // Each writable path a task-local volume (no host, no EFS), mounted where the image declares its VOLUME.
+      const localVolumes = definition.Properties.Volumes.filter((volume: any) => Object.keys(volume).length === 1).map((volume: any) => volume.Name);
+      expect(localVolumes.sort()).toEqual(Object.keys(writable).sort());
+      const mounts = Object.fromEntries(container.MountPoints.map((mount: any) => [mount.SourceVolume, mount.ContainerPath]));
+      expect(mounts).toEqual({ ...writable, moodledata: '/mnt/moodledata' });
+    }
+    const dockerfile = fs.readFileSync(path.join(__dirname, '..', '..', 'src', 'image', 'Dockerfile'), 'utf8');
+    const volumes = JSON.parse(/^VOLUME (\[.*\])$/m.exec(dockerfile)![1]);
+    expect(volumes.sort()).toEqual(Object.values(writable).sort());
+    expect(web.HealthCheck.Command[1]).toContain('http://127.0.0.1:8080/healthz.php');
+    expect(cron.HealthCheck.Command[1]).toContain('/run/moodle/cron-heartbeat -mmin -15');
+  });
+
   test('web task configuration: role, wwwroot, database, Redis with TLS, Apache workers sized to memory', () => {
     expect(environmentOf(web)).toEqual({
       MOODLE_ROLE: 'web',
@@ -202,7 +228,7 @@ describe('MoodleService defaults', () => {
     const volumes = Object.values(template.findResources('AWS::ECS::TaskDefinition')).map((definition) => definition.Properties.Volumes);
     expect(volumes).toHaveLength(3);
     for (const volume of volumes) {
-      expect(volume).toEqual([{
+      expect(volume.filter((v: any) => v.EFSVolumeConfiguration)).toEqual([{
         Name: 'moodledata',
         EFSVolumeConfiguration: {
           FilesystemId: { Ref: expect.stringMatching(/^DataFileSystem/) },
@@ -212,7 +238,8 @@ describe('MoodleService defaults', () => {
       }]);
     }
     for (const container of [web, cron, install]) {
-      expect(container.MountPoints).toEqual([{ ContainerPath: '/mnt/moodledata', ReadOnly: false, SourceVolume: 'moodledata' }]);
+      expect(container.MountPoints.filter((mount: any) => mount.SourceVolume === 'moodledata'))
+        .toEqual([{ ContainerPath: '/mnt/moodledata', ReadOnly: false, SourceVolume: 'moodledata' }]);
     }
   });
 
@@ -232,9 +259,9 @@ describe('MoodleService defaults', () => {
     }
   });
 
-  test('logs: one log group kept three months, a stream prefix per role', () => {
+  test('logs: one log group kept a year, a stream prefix per role', () => {
     const logGroupId = logicalIdOf(template, 'AWS::Logs::LogGroup', 'ServiceLogs');
-    expect(resources[logGroupId].Properties.RetentionInDays).toBe(90);
+    expect(resources[logGroupId].Properties.RetentionInDays).toBe(365);
     expect([web, cron, install].map((container) => container.LogConfiguration.Options['awslogs-stream-prefix'])).toEqual(
       ['web', 'cron', 'install-or-upgrade'],
     );
@@ -588,6 +615,10 @@ describe('MoodleService props', () => {
       EnableExecuteCommand: true,
     });
     template.hasResourceProperties('AWS::ECS::Service', { DesiredCount: 1, EnableExecuteCommand: true });
+    // ECS Exec's agent writes to the root file system: with it, the root file system is writable.
+    for (const definition of Object.values(template.findResources('AWS::ECS::TaskDefinition'))) {
+      expect(definition.Properties.ContainerDefinitions[0].ReadonlyRootFilesystem).toBe(false);
+    }
     template.hasResourceProperties('AWS::ECS::TaskDefinition', { Cpu: '2048', Memory: '4096' });
     template.hasResourceProperties('AWS::ECS::TaskDefinition', { Cpu: '256', Memory: '512' });
     template.hasResourceProperties('AWS::ApplicationAutoScaling::ScalableTarget', { MinCapacity: 3, MaxCapacity: 20 });
@@ -820,6 +851,8 @@ describe('MoodleService rejects bad input at synth', () => {
     ['an admin email without a domain', { adminEmail: 'admin@localhost' }, /adminEmail 'admin@localhost' is not an email address/],
     ['an admin user Moodle cannot have', { adminUser: 'Admin User' }, /adminUser 'Admin User' is not a Moodle user name/],
     ['a Moodle version the image cannot build (4.5)', { moodleVersion: 'v4.5.3' }, /moodleVersion 'v4\.5\.3' is not a Moodle release the shipped image can build.*'v5\.1\.8'.*pass it as 'image'/],
+    ['ECS Exec with a read-only root file system', { enableExecuteCommand: true, readonlyRootFilesystem: true },
+      /enableExecuteCommand is true and readonlyRootFilesystem is true, but ECS Exec's agent writes to the container's root file system.*Remove readonlyRootFilesystem/],
     ['a Moodle release Moodle withdrew (5.1.6)', { moodleVersion: 'v5.1.6' }, /moodleVersion 'v5\.1\.6' is a release Moodle says not to install.*MDL-89497.*'v5\.1\.8'/],
     ['a Moodle version that is a branch', { moodleVersion: 'MOODLE_501_STABLE' }, /moodleVersion 'MOODLE_501_STABLE' is not a Moodle release/],
     ['a Moodle version without a patch number', { moodleVersion: 'v5.1' }, /moodleVersion 'v5\.1' is not a Moodle release/],

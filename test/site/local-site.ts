@@ -1,6 +1,5 @@
 import { ChildProcess, spawnSync } from 'child_process';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { MariaDb, Redis, requireTool, TestCa } from './backing-services';
 import { IMAGE_DIR, ImageFacts, readImageFacts } from './dockerfile';
@@ -85,7 +84,8 @@ export class LocalSite {
   private readonly runAs?: { uid: number; gid: number };
 
   constructor(templateFile: string) {
-    this.dir = fs.mkdtempSync(path.join(os.tmpdir(), 'moodle-site-test-'));
+    // Not under /tmp: a task with a read-only root file system gets a /tmp of its own (readonly-root.sh).
+    this.dir = fs.mkdtempSync(path.join(process.env.SITE_TEST_DIR ?? '/var/tmp', 'moodle-site-test-'));
     fs.chmodSync(this.dir, 0o755);
     this.tree = path.join(this.dir, 'moodle');
     this.dataroot = path.join(this.dir, 'moodledata');
@@ -197,7 +197,8 @@ export class LocalSite {
       ['/var/www/html', this.tree],
       ['/run/moodle/config.php', this.containerToLocal('/run/moodle/config.php', 'shared')],
       ['/run/moodle', this.containerToLocal('/run/moodle', instance)],
-      ['/var/cache/moodle-local', this.containerToLocal('/var/cache/moodle-local', instance)],
+      ['/var/cache/moodle-local', this.volumeToLocal('/var/cache/moodle-local', instance)],
+      ...container.localVolumePaths.map((volume) => [volume, this.volumeToLocal(volume, instance)] as const),
       // The image adds the RDS CA bundle to the system bundle; here the test CA signed every server certificate.
       ['/etc/ssl/certs/ca-certificates.crt', this.ca.caFile],
       ...container.mountPaths.map((mount) => [mount, this.dataroot] as const),
@@ -211,6 +212,15 @@ export class LocalSite {
       // here the test CA signed Redis's certificate.
       MOODLE_REDIS_CA_FILE: this.ca.caFile,
     };
+  }
+
+  /**
+   * The local stand-in of a task-local volume. Every local task reads the one config.php the shared tree
+   * links to, so its localcachedir (written into config.php) is one directory too: the last task started
+   * would otherwise point every other task at a cache directory only it may write.
+   */
+  private volumeToLocal(containerPath: string, instance: string): string {
+    return this.containerToLocal(containerPath, containerPath === '/var/cache/moodle-local' ? 'shared' : instance);
   }
 
   private containerToLocal(containerPath: string, instance: string): string {
@@ -234,8 +244,11 @@ export class LocalSite {
     address?: string; template?: SiteTemplate; cpuShare?: number; timings?: Record<string, string>;
   } = {}): Task {
     // timings: shorter waits than the task definition's, for the test's clock only (never a configuration value).
+    const container = (options.template ?? this.main).role(roleName);
     const env = { ...this.environment(roleName, name, options.template), ...options.timings };
-    for (const dir of [env.MOODLE_RUNTIME_DIR, env.MOODLE_LOCALCACHEDIR]) this.makeDir(dir);
+    // The task-local volumes of the task definition: the only local directories the task may write, with moodledata.
+    const volumeDirs = new Map(container.localVolumePaths.map((volume) => [volume, this.volumeToLocal(volume, name)]));
+    for (const dir of [env.MOODLE_RUNTIME_DIR, env.MOODLE_LOCALCACHEDIR, ...volumeDirs.values()]) this.makeDir(dir);
     const home = path.join(this.dir, 'tasks', name, 'home');
     this.makeDir(home);
     const processEnv: Record<string, string> = {
@@ -248,7 +261,7 @@ export class LocalSite {
     let port: number | undefined;
     if (roleName === 'web') {
       if (!options.address) throw new Error('a web task needs an address');
-      const apache = this.apacheConfig(name, options.address);
+      const apache = this.apacheConfig(name, options.address, volumeDirs);
       port = apache.port;
       Object.assign(processEnv, {
         SITE_TEST_APACHE_CONF: apache.file,
@@ -257,13 +270,44 @@ export class LocalSite {
         APACHE_MAX_REQUEST_WORKERS: processEnv.APACHE_MAX_REQUEST_WORKERS ?? '40',
       });
     }
-    const child = this.processes.start(name, path.join(IMAGE_DIR, 'bin', 'entrypoint.sh'), [], {
-      env: processEnv,
-      cwd: home,
-      ...(this.runAs ? { uid: this.runAs.uid, gid: this.runAs.gid } : {}),
-    });
+    const entrypoint = path.join(IMAGE_DIR, 'bin', 'entrypoint.sh');
+    let child: ChildProcess;
+    if (container.readonlyRootFilesystem) {
+      child = this.processes.start(name, READONLY_ROOT, [...this.readonlyRootArgs(container, volumeDirs), entrypoint], {
+        env: processEnv, cwd: home, logOwner: this.runAs,
+      });
+    } else {
+      child = this.processes.start(name, entrypoint, [], {
+        env: processEnv,
+        cwd: home,
+        ...(this.runAs ? { uid: this.runAs.uid, gid: this.runAs.gid } : {}),
+      });
+    }
     if (options.cpuShare !== undefined) limitCpu(child, name, options.cpuShare);
     return { name, role: roleName, process: child, address: options.address, port, log: () => this.processes.log(name) };
+  }
+
+  /**
+   * readonly-root.sh's arguments for a task of this container: its user, its /tmp volume, then what it may
+   * write as in the container (its task-local volumes, and moodledata, EFS), up to the `--`.
+   */
+  private readonlyRootArgs(container: RoleContainer, volumeDirs: Map<string, string>): string[] {
+    if (!this.runAs) throw new Error(`the ${container.role} task has a read-only root file system, which the site test can only set up as root`);
+    const tmp = volumeDirs.get('/tmp');
+    if (!tmp) throw new Error(`the ${container.role} task definition mounts no task-local volume at /tmp`);
+    const writable = [...volumeDirs.values()].filter((dir) => dir !== tmp);
+    // config.php is one file for every local task (the shared tree links it to one place).
+    writable.push(path.dirname(this.containerToLocal('/run/moodle/config.php', 'shared')), this.dataroot);
+    return [container.user ?? `${this.runAs.uid}:${this.runAs.gid}`, tmp, ...writable, '--'];
+  }
+
+  /** Runs a shell script the way a task of the role runs (its user, its file systems); its exit code and output. */
+  probeTask(roleName: string, name: string, script: string): { status: number; output: string } {
+    const container = this.main.role(roleName);
+    const volumeDirs = new Map(container.localVolumePaths.map((volume) => [volume, this.volumeToLocal(volume, name)]));
+    for (const dir of volumeDirs.values()) this.makeDir(dir);
+    const result = spawnSync(READONLY_ROOT, [...this.readonlyRootArgs(container, volumeDirs), 'sh', '-c', script], { encoding: 'utf8' });
+    return { status: result.status ?? -1, output: `${result.stdout}${result.stderr}` };
   }
 
   /** Runs a task to its end; resolves with its exit code and output. */
@@ -330,9 +374,12 @@ export class LocalSite {
    * prefork MPM (as in the php:apache image), then the project's conf file as the image installs it. Only its `Listen` line
    * is bound to the task's loopback address, keeping the port.
    */
-  private apacheConfig(name: string, address: string): { file: string; port: number } {
+  private apacheConfig(name: string, address: string, volumeDirs: Map<string, string>): { file: string; port: number } {
     const dir = path.join(this.dir, 'tasks', name, 'apache');
     this.makeDir(dir);
+    // Apache's pid file and sockets (APACHE_RUN_DIR) and mutexes (APACHE_LOCK_DIR) in the task's volumes there.
+    const runDir = volumeDirs.get('/var/run/apache2') ?? dir;
+    const lockDir = volumeDirs.get('/var/lock/apache2') ?? dir;
     const conf = fs.readFileSync(path.join(IMAGE_DIR, 'conf', 'apache-moodle.conf'), 'utf8');
     const listens = [...conf.matchAll(/^Listen\s+(\d+)\s*$/gm)];
     if (listens.length !== 1) throw new Error('src/image/conf/apache-moodle.conf must have exactly one "Listen <port>" line');
@@ -341,9 +388,9 @@ export class LocalSite {
     const file = path.join(dir, 'apache2.conf');
     fs.writeFileSync(file, [
       'ServerRoot /etc/apache2',
-      `PidFile ${dir}/apache2.pid`,
-      `DefaultRuntimeDir ${dir}`,
-      `Mutex file:${dir} default`,
+      `PidFile ${runDir}/apache2.pid`,
+      `DefaultRuntimeDir ${runDir}`,
+      `Mutex file:${lockDir} default`,
       'ErrorLog /proc/self/fd/2',
       'LogLevel warn',
       'LogFormat "%h %l %u %t \\"%r\\" %>s %O \\"%{Referer}i\\" \\"%{User-Agent}i\\"" combined',
@@ -387,6 +434,8 @@ function apacheModules(): string[] {
     .flatMap((module) => [`${available}/${module}.load`, `${available}/${module}.conf`])
     .filter((file) => fs.existsSync(file));
 }
+
+const READONLY_ROOT = path.join(__dirname, 'readonly-root.sh');
 
 /**
  * Gives a task the CPU share of a Fargate task size (0.25 = 256 CPU units) through a cgroup (v1 cpu controller, as

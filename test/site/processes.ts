@@ -13,13 +13,15 @@ export class Processes {
     fs.mkdirSync(logDir, { recursive: true });
   }
 
-  start(name: string, command: string, args: string[], options: SpawnOptions = {}): ChildProcess {
+  start(name: string, command: string, args: string[], options: SpawnOptions & { logOwner?: { uid: number; gid: number } } = {}): ChildProcess {
     const log = fs.openSync(this.logPath(name), 'a');
     // Apache and PHP reopen /proc/self/fd/1 and /proc/self/fd/2 (the image's log targets) as the task's user.
-    if (options.uid !== undefined) fs.fchownSync(log, options.uid, options.gid ?? options.uid);
+    const owner = options.logOwner ?? (options.uid !== undefined ? { uid: options.uid, gid: options.gid ?? options.uid } : undefined);
+    if (owner) fs.fchownSync(log, owner.uid, owner.gid);
     // Each in its own process group, as each container is alone in its PID namespace: Apache's graceful stop
     // signals its whole process group.
-    const child = spawn(command, args, { detached: true, ...options, stdio: ['ignore', log, log] });
+    const { logOwner: _owner, ...spawnOptions } = options;
+    const child = spawn(command, args, { detached: true, ...spawnOptions, stdio: ['ignore', log, log] });
     fs.closeSync(log);
     this.running.set(name, child);
     child.on('exit', () => {

@@ -30,8 +30,13 @@ export interface RoleContainer {
   readonly environment: Record<string, CfnValue>;
   readonly secrets: Record<string, SecretRef>;
   readonly containerPort?: number;
-  /** Container paths of the task's volume mounts (EFS for moodledata). */
+  /** Container paths of the task's EFS volume mounts (moodledata). */
   readonly mountPaths: string[];
+  /** Container paths of the task-local volumes (Fargate ephemeral storage): all the task may write besides EFS. */
+  readonly localVolumePaths: string[];
+  readonly readonlyRootFilesystem: boolean;
+  /** The container's `User` (uid:gid). */
+  readonly user?: string;
   readonly cpu: number;
   readonly memoryMiB: number;
 }
@@ -67,12 +72,29 @@ export function roleContainers(template: CfnTemplate): Record<string, RoleContai
       environment,
       secrets,
       containerPort: moodle.PortMappings?.[0]?.ContainerPort,
-      mountPaths: (moodle.MountPoints ?? []).map((m: any) => m.ContainerPath),
+      ...mountsByKind(res.Properties!.Volumes ?? [], moodle.MountPoints ?? []),
+      readonlyRootFilesystem: moodle.ReadonlyRootFilesystem === true,
+      user: moodle.User,
       cpu: Number(res.Properties!.Cpu),
       memoryMiB: Number(res.Properties!.Memory),
     };
   }
   return roles;
+}
+
+/** The container's mount points, split into EFS volumes and task-local volumes (a volume without configuration). */
+function mountsByKind(volumes: any[], mountPoints: any[]): { mountPaths: string[]; localVolumePaths: string[] } {
+  const kindOf = (name: string) => {
+    const volume = volumes.find((v) => v.Name === name);
+    if (!volume) throw new Error(`mount point names volume ${name}, which the task definition does not have`);
+    if (volume.EFSVolumeConfiguration) return 'efs';
+    if (Object.keys(volume).length === 1) return 'local';
+    throw new Error(`volume ${name} is neither EFS nor task-local: ${JSON.stringify(volume)}`);
+  };
+  return {
+    mountPaths: mountPoints.filter((m) => kindOf(m.SourceVolume) === 'efs').map((m) => m.ContainerPath),
+    localVolumePaths: mountPoints.filter((m) => kindOf(m.SourceVolume) === 'local').map((m) => m.ContainerPath),
+  };
 }
 
 /** `{Ref: X}` or `{Fn::Join: ['', [{Ref: X}, ':key::']]}` (how ECS names a JSON key of a secret). */

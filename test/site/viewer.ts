@@ -96,7 +96,9 @@ export class Viewer {
   async logIn(username: string, password: string): Promise<Response> {
     const form = await this.get('/login/index.php');
     const token = /name="logintoken" value="([^"]+)"/.exec(form.body)?.[1];
-    if (form.status !== 200 || !token) throw new Error(`login page: ${form.status}, logintoken ${token ? 'found' : 'missing'}`);
+    if (form.status !== 200 || !token) {
+      throw new Error(`login page: ${form.status}, logintoken ${token ? 'found' : 'missing'}${form.status === 200 ? '' : `: ${form.body.replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').slice(0, 1500)}`}`);
+    }
     const posted = await this.postForm('/login/index.php', { username, password, logintoken: token, anchor: '' });
     return this.follow(posted);
   }

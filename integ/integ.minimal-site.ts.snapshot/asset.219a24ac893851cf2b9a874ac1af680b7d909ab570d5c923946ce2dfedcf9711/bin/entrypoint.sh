@@ -82,6 +82,8 @@ run_cron() {
     child=0
   }
   while [[ $stopping -eq 0 ]]; do
+    # The container health check reads this file's age (at most one keep-alive run, 10 minutes, between two loops).
+    touch "$MOODLE_RUNTIME_DIR/cron-heartbeat"
     idle=$(seconds_since_request)
     if [[ $idle_interval -gt 0 && $idle -ge $idle_after ]]; then
       if [[ $(( $(date +%s) - last_run )) -ge $idle_interval ]]; then
