@@ -241,7 +241,12 @@ export class LocalSite {
    * the port the project's Apache configuration names.
    */
   startTask(roleName: string, name: string, options: {
-    address?: string; template?: SiteTemplate; cpuShare?: number; timings?: Record<string, string>;
+    address?: string;
+    template?: SiteTemplate;
+    cpuShare?: number;
+    timings?: Record<string, string>;
+    /** Apache directives after the image's configuration (benchmarks compare configurations with it). */
+    apacheOverrides?: string;
   } = {}): Task {
     // timings: shorter waits than the task definition's, for the test's clock only (never a configuration value).
     const container = (options.template ?? this.main).role(roleName);
@@ -261,7 +266,7 @@ export class LocalSite {
     let port: number | undefined;
     if (roleName === 'web') {
       if (!options.address) throw new Error('a web task needs an address');
-      const apache = this.apacheConfig(name, options.address, volumeDirs);
+      const apache = this.apacheConfig(name, options.address, volumeDirs, options.apacheOverrides);
       port = apache.port;
       Object.assign(processEnv, {
         SITE_TEST_APACHE_CONF: apache.file,
@@ -273,6 +278,13 @@ export class LocalSite {
     const entrypoint = path.join(IMAGE_DIR, 'bin', 'entrypoint.sh');
     let child: ChildProcess;
     if (container.readonlyRootFilesystem) {
+      // The task's /tmp volume is a local directory elsewhere (the real /tmp stays read-only, and may hold this
+      // project): PHP's temporary files follow TMPDIR, OPcache's lock file opcache.lockfile_path (default /tmp).
+      const tmp = volumeDirs.get('/tmp')!;
+      processEnv.TMPDIR = tmp;
+      const iniDir = path.join(env.MOODLE_RUNTIME_DIR, 'php.d');
+      this.makeDir(iniDir);
+      fs.writeFileSync(path.join(iniDir, '95-site-test-tmp.ini'), `opcache.lockfile_path = "${tmp}"\n`);
       child = this.processes.start(name, READONLY_ROOT, [...this.readonlyRootArgs(container, volumeDirs), entrypoint], {
         env: processEnv, cwd: home, logOwner: this.runAs,
       });
@@ -293,12 +305,10 @@ export class LocalSite {
    */
   private readonlyRootArgs(container: RoleContainer, volumeDirs: Map<string, string>): string[] {
     if (!this.runAs) throw new Error(`the ${container.role} task has a read-only root file system, which the site test can only set up as root`);
-    const tmp = volumeDirs.get('/tmp');
-    if (!tmp) throw new Error(`the ${container.role} task definition mounts no task-local volume at /tmp`);
-    const writable = [...volumeDirs.values()].filter((dir) => dir !== tmp);
+    if (!volumeDirs.has('/tmp')) throw new Error(`the ${container.role} task definition mounts no task-local volume at /tmp`);
     // config.php is one file for every local task (the shared tree links it to one place).
-    writable.push(path.dirname(this.containerToLocal('/run/moodle/config.php', 'shared')), this.dataroot);
-    return [container.user ?? `${this.runAs.uid}:${this.runAs.gid}`, tmp, ...writable, '--'];
+    const writable = [...volumeDirs.values(), path.dirname(this.containerToLocal('/run/moodle/config.php', 'shared')), this.dataroot];
+    return [container.user ?? `${this.runAs.uid}:${this.runAs.gid}`, ...writable, '--'];
   }
 
   /** Runs a shell script the way a task of the role runs (its user, its file systems); its exit code and output. */
@@ -306,7 +316,9 @@ export class LocalSite {
     const container = this.main.role(roleName);
     const volumeDirs = new Map(container.localVolumePaths.map((volume) => [volume, this.volumeToLocal(volume, name)]));
     for (const dir of volumeDirs.values()) this.makeDir(dir);
-    const result = spawnSync(READONLY_ROOT, [...this.readonlyRootArgs(container, volumeDirs), 'sh', '-c', script], { encoding: 'utf8' });
+    const result = spawnSync(READONLY_ROOT, [...this.readonlyRootArgs(container, volumeDirs), 'sh', '-c', script], {
+      encoding: 'utf8', env: { ...process.env, TMPDIR: volumeDirs.get('/tmp') },
+    });
     return { status: result.status ?? -1, output: `${result.stdout}${result.stderr}` };
   }
 
@@ -374,7 +386,7 @@ export class LocalSite {
    * prefork MPM (as in the php:apache image), then the project's conf file as the image installs it. Only its `Listen` line
    * is bound to the task's loopback address, keeping the port.
    */
-  private apacheConfig(name: string, address: string, volumeDirs: Map<string, string>): { file: string; port: number } {
+  private apacheConfig(name: string, address: string, volumeDirs: Map<string, string>, overrides = ''): { file: string; port: number } {
     const dir = path.join(this.dir, 'tasks', name, 'apache');
     this.makeDir(dir);
     // Apache's pid file and sockets (APACHE_RUN_DIR) and mutexes (APACHE_LOCK_DIR) in the task's volumes there.
@@ -396,6 +408,7 @@ export class LocalSite {
       'LogFormat "%h %l %u %t \\"%r\\" %>s %O \\"%{Referer}i\\" \\"%{User-Agent}i\\"" combined',
       ...apacheModules().map((moduleFile) => `Include ${moduleFile}`),
       `Include ${dir}/moodle.conf`,
+      overrides,
       '',
     ].join('\n'));
     return { file, port };

@@ -76,7 +76,7 @@ describe('the tasks\' file systems', () => {
     fs.mkdirSync(owned, { recursive: true });
     fs.chownSync(owned, 33, 33);
     const { output } = site.probeTask('web', 'probe', [
-      'id -u', 'touch /tmp/probe && echo tmp-writable', `touch ${site.dataroot}/probe && echo moodledata-writable`,
+      'id -u', 'touch "$TMPDIR/probe" && echo tmp-writable', `touch ${site.dataroot}/probe && echo moodledata-writable`,
       `touch ${owned}/probe || echo root-read-only`,
     ].join('; '));
     // Standard output, then standard error.
