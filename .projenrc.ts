@@ -66,7 +66,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
     tsconfigPath: './tsconfig.dev.json',
   },
   gitignore: ['cdk.out', '/test/.templates/', '/test/.site-artifacts/', '/.venv/', '/test/bindings/java/target/', '__pycache__/'],
-  npmIgnoreOptions: { ignorePatterns: ['/.venv/', '/requirements-dev.txt', '/checkov-acknowledgments.json', '/control-tower-acknowledgments.json', '/examples/', '/integ/', '/scripts/', '/.ci/', '/docs/', '/cdk.out/'] },
+  npmIgnoreOptions: { ignorePatterns: ['/.venv/', '/requirements-dev.txt', '/checkov-acknowledgments.json', '/control-tower-acknowledgments.json', '/examples/', '/integ/', '/scripts/', '/.ci/', '/docs/', '/cdk.out/', '/.jmeter/'] },
   excludeTypescript: [],
 });
 
@@ -135,6 +135,13 @@ project.addTask('benchmark:site', {
     { exec: 'ts-node -T --project tsconfig.dev.json scripts/benchmark-site.ts', receiveArgs: true },
   ],
 });
+project.addTask('benchmark:load', {
+  description: "Run Moodle's own XS load-test plan with Apache JMeter (assembled from Maven Central) on the local site, per Apache configuration, with and without idle keep-alive connections; needs root",
+  steps: [
+    { exec: 'bash scripts/synth-examples.sh minimal' },
+    { exec: 'ts-node -T --project tsconfig.dev.json scripts/benchmark-load.ts', receiveArgs: true },
+  ],
+});
 project.addTask('benchmark:install', {
   description: 'Print how long a first install takes at Fargate CPU shares (default 1 and 0.25 vCPU) on the local site; needs root',
   steps: [
@@ -183,6 +190,6 @@ project.npmignore!.removePatterns('/src/');
 project.npmignore!.addPatterns('/src/**/*.ts');
 
 // After projen's own `!/test/`, which would otherwise un-ignore these.
-project.gitignore.addPatterns('/test/.templates/', '/test/.site-artifacts/', '/test/bindings/java/target/', '/.jsii.tabl.json');
+project.gitignore.addPatterns('/test/.templates/', '/test/.site-artifacts/', '/test/bindings/java/target/', '/.jsii.tabl.json', '/.jmeter/');
 
 project.synth();
