@@ -27,6 +27,8 @@ export function patchPlan(xml: string, options: { host: string; address: string;
   ].join('\n');
   // Moodle's plan also feeds a BeanShell results recorder of its comparison tool (recorder.bsf), not shipped.
   patched = patched.replace(/<BeanShellListener([^>]*) enabled="true">/g, '<BeanShellListener$1 enabled="false">');
+  // ... and a data writer into runs_samples/ of the working directory: the benchmark writes its own results.
+  patched = patched.replace(/<ResultCollector([^>]*testname="Simple Data Writer"[^>]*) enabled="true">/g, '<ResultCollector$1 enabled="false">');
   // Right after the plan-wide throughput timer, so it applies to every thread group.
   const timerEnd = /(<\/ConstantThroughputTimer>\s*<hashTree\/>)/;
   if (!timerEnd.test(patched)) throw new Error('the test plan has no ConstantThroughputTimer: not a plan of admin/tool/generator');
