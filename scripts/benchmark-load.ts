@@ -64,16 +64,8 @@ async function main(): Promise<void> {
   const site = new LocalSite(TEMPLATE);
   const work = fs.mkdtempSync(path.join('/var/tmp', 'moodle-load-'));
   try {
-    site.unpackMoodle();
-    await site.startBackingServices();
-    await site.startEdge();
-    const install = await site.runTask('install-or-upgrade', 'install', 600_000);
-    if (install.code !== 0) throw new Error(`install failed:\n${install.output.slice(-3000)}`);
-    const cli = (script: string, args: string[]) => {
-      const run = site.moodleCli('install-or-upgrade', script, args);
-      if (run.status !== 0) throw new Error(`${script} failed:\n${run.output.slice(-2000)}`);
-      return run.output;
-    };
+    await site.startInstalled();
+    const cli = (script: string, args: string[]) => site.moodleCliChecked('install-or-upgrade', script, args);
     cli('cfg.php', ['--name=tool_generator_users_password', '--set=load-test-Password-1']);
     cli('../tool/generator/cli/maketestcourse.php', ['--shortname=loadtest', '--size=XS', '--bypasscheck']);
     cli('../tool/generator/cli/maketestplan.php', ['--shortname=loadtest', '--size=XS', '--bypasscheck', '--updateuserspassword']);

@@ -27,13 +27,8 @@ async function measure(name: string, get: () => Promise<{ status: number; ms: nu
 async function main(): Promise<void> {
   const site = new LocalSite(TEMPLATE);
   try {
-    site.unpackMoodle();
-    await site.startBackingServices();
-    await site.startEdge();
-    const install = await site.runTask('install-or-upgrade', 'install', 600_000);
-    if (install.code !== 0) throw new Error(`install failed:\n${install.output.slice(-3000)}`);
-    const course = site.moodleCli('install-or-upgrade', '../tool/generator/cli/maketestcourse.php', ['--shortname=bench', '--size=XS', '--bypasscheck']);
-    if (course.status !== 0) throw new Error(`maketestcourse.php failed:\n${course.output.slice(-2000)}`);
+    await site.startInstalled();
+    site.moodleCliChecked('install-or-upgrade', '../tool/generator/cli/maketestcourse.php', ['--shortname=bench', '--size=XS', '--bypasscheck']);
     const courseId = site.database.sql("SELECT id FROM mdl_course WHERE shortname = 'bench'", 'moodle').trim();
     const web = site.startTask('web', 'web', { address: '127.0.0.11' });
     await site.waitHealthy(web);

@@ -51,6 +51,33 @@ class DeployGuards extends Construct {
 }
 
 /**
+ * A custom resource the deploy-guard function answers, with a policy of its own for what the handler does
+ * (not the role's default policy, which every guard's resources would then depend on). It is created after,
+ * and in a rollback deleted before, `after`.
+ */
+function guardResource(scope: Construct, id: string, props: {
+  readonly resourceType: string;
+  readonly statements: iam.PolicyStatement[];
+  readonly properties: Record<string, unknown>;
+  readonly after?: Construct[];
+}): { readonly resource: CustomResource; readonly policy: iam.Policy } {
+  const guards = DeployGuards.of(scope);
+  const policy = new iam.Policy(scope, `${id}Policy`, { roles: [guards.role], statements: props.statements });
+  const resource = new CustomResource(scope, id, {
+    serviceToken: guards.function.functionArn,
+    resourceType: props.resourceType,
+    properties: props.properties,
+  });
+  resource.node.addDependency(...(props.after ?? []), policy);
+  return { resource, policy };
+}
+
+/** Reading the stack's status: the guards act only while the stack's first creation rolls back. */
+function describeOwnStack(scope: Construct): iam.PolicyStatement {
+  return new iam.PolicyStatement({ actions: ['cloudformation:DescribeStacks'], resources: [Stack.of(scope).stackId] });
+}
+
+/**
  * Fails the deployment within seconds when the load balancer's AZs (`zones`, names of a created VPC, or the AZs
  * of `subnetIds`) include one whose AZ ID is in `unsupportedZoneIds`. Whatever must not start before that
  * depends on the returned resource.
@@ -60,23 +87,16 @@ export function availabilityZoneCheck(scope: Construct, id: string, props: {
   readonly subnetIds?: string[];
   readonly unsupportedZoneIds: ReadonlyArray<string>;
 }): CustomResource {
-  const guards = DeployGuards.of(scope);
-  // A policy of its own (not the role's default policy, which every guard's resources would then depend on).
-  const policy = new iam.Policy(scope, `${id}Policy`, {
-    roles: [guards.role],
+  const { resource, policy } = guardResource(scope, id, {
+    resourceType: AVAILABILITY_ZONE_CHECK_TYPE,
     statements: [new iam.PolicyStatement({ actions: ['ec2:DescribeAvailabilityZones', 'ec2:DescribeSubnets'], resources: ['*'] })],
+    properties: { Zones: props.zones, SubnetIds: props.subnetIds, UnsupportedZoneIds: [...props.unsupportedZoneIds] },
   });
   Validations.of(policy).acknowledge({
     id: 'AwsSolutions-IAM5[Resource::*]',
     reason: 'ec2:DescribeAvailabilityZones and ec2:DescribeSubnets have no resource-level permissions; both only read.',
   });
-  const check = new CustomResource(scope, id, {
-    serviceToken: guards.function.functionArn,
-    resourceType: AVAILABILITY_ZONE_CHECK_TYPE,
-    properties: { Zones: props.zones, SubnetIds: props.subnetIds, UnsupportedZoneIds: [...props.unsupportedZoneIds] },
-  });
-  check.node.addDependency(policy);
-  return check;
+  return resource;
 }
 
 /** What a deletion protection guard watches: one database cluster, database instance or load balancer. */
@@ -96,27 +116,18 @@ export interface ProtectedResource {
  * created once keeps the protection in every later operation, stack deletion included.
  */
 export function deletionProtectionGuard(scope: Construct, id: string, target: ProtectedResource): CustomResource {
-  const guards = DeployGuards.of(scope);
   const action = target.dbClusterIdentifier ? 'rds:ModifyDBCluster'
     : target.dbInstanceIdentifier ? 'rds:ModifyDBInstance' : 'elasticloadbalancing:ModifyLoadBalancerAttributes';
-  const policy = new iam.Policy(scope, `${id}Policy`, {
-    roles: [guards.role],
-    statements: [
-      new iam.PolicyStatement({ actions: ['cloudformation:DescribeStacks'], resources: [Stack.of(scope).stackId] }),
-      new iam.PolicyStatement({ actions: [action], resources: [target.arn] }),
-    ],
-  });
-  const guard = new CustomResource(scope, id, {
-    serviceToken: guards.function.functionArn,
+  return guardResource(scope, id, {
     resourceType: DELETION_PROTECTION_GUARD_TYPE,
+    statements: [describeOwnStack(scope), new iam.PolicyStatement({ actions: [action], resources: [target.arn] })],
     properties: {
       DbClusterIdentifier: target.dbClusterIdentifier,
       DbInstanceIdentifier: target.dbInstanceIdentifier,
       LoadBalancerArn: target.loadBalancerArn,
     },
-  });
-  guard.node.addDependency(target.resource, policy);
-  return guard;
+    after: [target.resource],
+  }).resource;
 }
 
 /**
@@ -125,25 +136,20 @@ export function deletionProtectionGuard(scope: Construct, id: string, target: Pr
  * object version in it. A stack that was created once keeps the bucket and its objects.
  */
 export function emptyBucketOnRollback(scope: Construct, id: string, bucket: s3.Bucket, writers: Construct[]): CustomResource {
-  const guards = DeployGuards.of(scope);
-  const policy = new iam.Policy(scope, `${id}Policy`, {
-    roles: [guards.role],
+  const { resource, policy } = guardResource(scope, id, {
+    resourceType: EMPTY_BUCKET_ON_ROLLBACK_TYPE,
     statements: [
-      new iam.PolicyStatement({ actions: ['cloudformation:DescribeStacks'], resources: [Stack.of(scope).stackId] }),
+      describeOwnStack(scope),
       new iam.PolicyStatement({ actions: ['s3:ListBucket', 's3:ListBucketVersions'], resources: [bucket.bucketArn] }),
       new iam.PolicyStatement({ actions: ['s3:DeleteObject', 's3:DeleteObjectVersion'], resources: [bucket.arnForObjects('*')] }),
     ],
+    properties: { BucketName: bucket.bucketName },
+    after: [bucket, ...writers],
   });
   Validations.of(policy).acknowledge({
     id: `AwsSolutions-IAM5[Resource::<${Stack.of(bucket).getLogicalId(bucket.node.defaultChild as s3.CfnBucket)}.Arn>/*]`,
     reason: 'Only in the rollback of the stack\'s failed first creation: every object of this one bucket, so CloudFormation can delete it.',
   });
   (bucket.node.defaultChild as s3.CfnBucket).cfnOptions.deletionPolicy = CfnDeletionPolicy.RETAIN_EXCEPT_ON_CREATE;
-  const guard = new CustomResource(scope, id, {
-    serviceToken: guards.function.functionArn,
-    resourceType: EMPTY_BUCKET_ON_ROLLBACK_TYPE,
-    properties: { BucketName: bucket.bucketName },
-  });
-  guard.node.addDependency(bucket, policy, ...writers);
-  return guard;
+  return resource;
 }

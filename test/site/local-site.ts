@@ -332,6 +332,22 @@ export class LocalSite {
     return { code, output: task.log() };
   }
 
+  /** For benchmarks: Moodle, its servers and the edge started, and the site installed by its install-or-upgrade role. */
+  async startInstalled(): Promise<void> {
+    this.unpackMoodle();
+    await this.startBackingServices();
+    await this.startEdge();
+    const install = await this.runTask('install-or-upgrade', 'install', 600_000);
+    if (install.code !== 0) throw new Error(`install failed:\n${install.output.slice(-3000)}`);
+  }
+
+  /** moodleCli, failing with the script's output unless it exits 0; its output. */
+  moodleCliChecked(roleName: string, script: string, args: string[]): string {
+    const result = this.moodleCli(roleName, script, args);
+    if (result.status !== 0) throw new Error(`${script} failed:\n${result.output.slice(-2000)}`);
+    return result.output;
+  }
+
   /** Runs a PHP CLI script of Moodle's (admin/cli/...) as a task of this role would. */
   moodleCli(roleName: string, script: string, args: string[]): { status: number; output: string } {
     const env = this.environment(roleName, 'cli');
