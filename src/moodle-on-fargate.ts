@@ -1,14 +1,13 @@
-import { CfnOutput, RemovalPolicy } from 'aws-cdk-lib';
+import { CfnOutput } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { MoodleCache, MoodleCacheOptions } from './cache';
 import { MoodleData, MoodleDataOptions } from './data';
-import { CREATED_DATABASE_PROPS } from './data/moodle-data';
 import { MoodleEdge, MoodleEdgeOptions } from './edge';
 import { MoodleMail, MoodleMailProps } from './mail';
 import { MoodleMonitoring, MoodleMonitoringOptions } from './monitoring';
 import { MoodleNetwork, MoodleNetworkProps } from './network';
 import { MoodlePipeline, MoodlePipelineOptions } from './pipeline';
-import { MoodlePreset, presetValues, withoutProps, withPreset } from './presets';
+import { MoodlePreset, resolveParts } from './presets';
 import { MoodleService, MoodleServiceOptions } from './service';
 
 /**
@@ -126,7 +125,7 @@ export class MoodleOnFargate extends Construct {
   constructor(scope: Construct, id: string, props: MoodleOnFargateProps = {}) {
     super(scope, id);
     this.preset = props.preset ?? MoodlePreset.PRODUCTION;
-    const preset = presetValues(this.preset);
+    const parts = resolveParts(this.preset, props);
     const wantsPipeline = props.pipeline ?? false;
     if (!wantsPipeline && props.pipelineOptions !== undefined) {
       throw new Error('MoodleOnFargate: pipelineOptions is given but pipeline is not true. Set pipeline: true, or remove pipelineOptions.');
@@ -137,37 +136,21 @@ export class MoodleOnFargate extends Construct {
         'Remove service.image (put your changes in the pipeline\'s Dockerfile), or remove pipeline.',
       );
     }
-    const wantsMonitoring = props.monitoring ?? preset.monitoring;
-    if (!wantsMonitoring && props.monitoringOptions !== undefined) {
+    if (!parts.monitoring && props.monitoringOptions !== undefined) {
       throw new Error('MoodleOnFargate: monitoringOptions is given but monitoring is off. Set monitoring: true, or remove monitoringOptions.');
     }
 
-    if (preset.data.removalPolicy === RemovalPolicy.DESTROY && props.data?.deletionProtection === true && props.data.removalPolicy === undefined) {
-      throw new Error(
-        `MoodleOnFargate: preset ${this.preset} destroys the data with the stack (data.removalPolicy DESTROY), but data.deletionProtection is true. ` +
-        'Set data.removalPolicy to RemovalPolicy.SNAPSHOT or RETAIN as well to keep the data, or remove data.deletionProtection.',
-      );
-    }
-    const networkProps = props.network?.vpc ? props.network : withPreset(preset.network, props.network);
-    this.network = new MoodleNetwork(this, 'Network', networkProps);
+    this.network = new MoodleNetwork(this, 'Network', parts.network);
     const network = this.network;
-    // With an existing database, the preset's choices for a database it would create do not apply.
-    const existingDatabase = props.data?.existingInstance ?? props.data?.existingCluster;
-    const dataPreset = existingDatabase ? withoutProps(preset.data, CREATED_DATABASE_PROPS) : preset.data;
-    this.data = new MoodleData(this, 'Data', { ...withPreset(dataPreset, props.data), network });
-    // A cache node asked for (node type, replicas, …) wins over a preset's serverless cache.
-    const givenCache = props.cache ?? {};
-    const wantsNodes = givenCache.serverless === undefined &&
-      (['engineVersion', 'nodeType', 'replicas', 'port'] as const).some((name) => givenCache[name] !== undefined);
-    const cachePreset = wantsNodes ? withoutProps(preset.cache, ['serverless']) : preset.cache;
-    this.cache = new MoodleCache(this, 'Cache', { ...withPreset(cachePreset, props.cache), network });
-    this.edge = new MoodleEdge(this, 'Edge', { ...withPreset(preset.edge, props.edge), network });
+    this.data = new MoodleData(this, 'Data', { ...parts.data, network });
+    this.cache = new MoodleCache(this, 'Cache', { ...parts.cache, network });
+    this.edge = new MoodleEdge(this, 'Edge', { ...parts.edge, network });
     if (props.mail && props.service?.mail) {
       throw new Error('MoodleOnFargate: both mail and service.mail are given. Give mail (SES set up for you) or service.mail (your own SMTP server), not both.');
     }
     this.mail = props.mail ? new MoodleMail(this, 'Mail', props.mail) : undefined;
     this.service = new MoodleService(this, 'Service', {
-      ...withPreset(preset.service, props.service),
+      ...parts.service,
       pipelineManagedImage: wantsPipeline || props.service?.pipelineManagedImage,
       mail: this.mail ?? props.service?.mail,
       network,
@@ -180,7 +163,7 @@ export class MoodleOnFargate extends Construct {
     if (wantsPipeline) {
       this.pipeline = new MoodlePipeline(this, 'Pipeline', { ...props.pipelineOptions, target: this.service.deployTarget! });
     }
-    if (wantsMonitoring) {
+    if (parts.monitoring) {
       this.monitoring = new MoodleMonitoring(this, 'Monitoring', {
         ...props.monitoringOptions,
         edge: this.edge,

@@ -2,7 +2,11 @@ import { Duration, RemovalPolicy, Size } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { MoodleCacheOptions } from './cache';
+import { cacheDefaults } from './cache/cache-defaults';
+import { NODE_CACHE_ONLY_PROPS } from './cache/moodle-cache';
 import { DatabaseEngine, MoodleDataOptions } from './data';
+import { dataDefaults } from './data/data-defaults';
+import { AURORA_ONLY_PROPS, CREATED_DATABASE_PROPS, MYSQL_ONLY_PROPS } from './data/moodle-data';
 import { MoodleEdgeOptions } from './edge';
 import { MoodleNetworkProps, NatLayout } from './network';
 import { MoodleServiceOptions } from './service';
@@ -83,17 +87,64 @@ const production: PresetValues = {
 };
 
 /** The values of a preset. */
-export function presetValues(preset: MoodlePreset): PresetValues {
+function presetValues(preset: MoodlePreset): PresetValues {
   return preset === MoodlePreset.DEVELOPMENT ? development : production;
 }
 
+/** What a user gave for the parts a preset shapes. */
+export interface GivenParts {
+  readonly network?: MoodleNetworkProps;
+  readonly data?: MoodleDataOptions;
+  readonly cache?: MoodleCacheOptions;
+  readonly edge?: MoodleEdgeOptions;
+  readonly service?: MoodleServiceOptions;
+  readonly monitoring?: boolean;
+}
+
+/**
+ * Every part's props, resolved before anything is built: the preset's values overlaid with what the user gave.
+ * A database or cache the user chose replaces the preset's whole choice: an engine other than the preset's
+ * takes none of the preset's props for its engine, an existing database none of its database props.
+ */
+export function resolveParts(preset: MoodlePreset, given: GivenParts): PresetValues {
+  const values = presetValues(preset);
+  const data = withPreset(dataPreset(values.data, given.data ?? {}), given.data);
+  if (values.data.removalPolicy === RemovalPolicy.DESTROY && given.data?.deletionProtection === true && given.data.removalPolicy === undefined) {
+    throw new Error(
+      `MoodleOnFargate: preset ${preset} destroys the data with the stack (data.removalPolicy DESTROY), but data.deletionProtection is true. ` +
+      'Set data.removalPolicy to RemovalPolicy.SNAPSHOT or RETAIN as well to keep the data, or remove data.deletionProtection.',
+    );
+  }
+  return {
+    network: given.network?.vpc ? given.network : withPreset(values.network, given.network),
+    data,
+    cache: withPreset(cachePreset(values.cache, given.cache ?? {}), given.cache),
+    edge: withPreset(values.edge, given.edge),
+    service: withPreset(values.service, given.service),
+    monitoring: given.monitoring ?? values.monitoring,
+  };
+}
+
+function dataPreset(values: MoodleDataOptions, given: MoodleDataOptions): MoodleDataOptions {
+  if (given.existingInstance ?? given.existingCluster) return withoutProps(values, CREATED_DATABASE_PROPS);
+  const engine = given.engine ?? values.engine ?? dataDefaults.engine;
+  return withoutProps(values, engine === DatabaseEngine.MYSQL ? AURORA_ONLY_PROPS : MYSQL_ONLY_PROPS);
+}
+
+/** A node prop given (node type, replicas, …) without `serverless` asks for nodes. */
+function cachePreset(values: MoodleCacheOptions, given: MoodleCacheOptions): MoodleCacheOptions {
+  const nodesAsked = NODE_CACHE_ONLY_PROPS.some((name) => given[name] !== undefined);
+  const serverless = given.serverless ?? (nodesAsked ? false : values.serverless ?? cacheDefaults.serverless);
+  return withoutProps(values, serverless ? NODE_CACHE_ONLY_PROPS : ['serverless']);
+}
+
 /** The preset's values overlaid with every prop the user gave (an explicit prop wins, even `false` or 0). */
-export function withPreset<T extends object>(presetPart: T, given: T | undefined): T {
+function withPreset<T extends object>(presetPart: T, given: T | undefined): T {
   const explicit = Object.fromEntries(Object.entries(given ?? {}).filter(([, value]) => value !== undefined));
   return { ...presetPart, ...explicit } as T;
 }
 
 /** A copy of a preset part without some of its props. */
-export function withoutProps<T extends object>(presetPart: T, names: ReadonlyArray<string>): T {
+function withoutProps<T extends object>(presetPart: T, names: ReadonlyArray<string>): T {
   return Object.fromEntries(Object.entries(presetPart).filter(([name]) => !names.includes(name))) as T;
 }

@@ -338,8 +338,11 @@ function parameterGroupFamily(engine: CacheEngine, engineVersion: string): strin
   return `redis${major}.${minor}`;
 }
 
+/** Props that only shape a node-based cache (a replication group). */
+export const NODE_CACHE_ONLY_PROPS = ['engineVersion', 'nodeType', 'replicas', 'port'] as const;
+
 function rejectForServerless(props: MoodleCacheProps): void {
-  const nodeOnly = (['engineVersion', 'nodeType', 'replicas', 'port'] as const).filter((name) => props[name] !== undefined);
+  const nodeOnly = NODE_CACHE_ONLY_PROPS.filter((name) => props[name] !== undefined);
   if (nodeOnly.length > 0) {
     throw new Error(
       `MoodleCache: ${nodeOnly.join(', ')} do not exist for ElastiCache Serverless (it scales on its own across AZs, on port 6379, with the newest minor version). Remove ${nodeOnly.join(', ')}, or set serverless: false.`,

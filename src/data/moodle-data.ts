@@ -233,11 +233,13 @@ export interface MoodleDataProps extends MoodleDataOptions {
   readonly network: IMoodleNetwork;
 }
 
+/** Props that only shape an RDS for MySQL instance. */
+export const MYSQL_ONLY_PROPS = ['mysqlVersion', 'instanceType', 'multiAz', 'allocatedStorage', 'maxAllocatedStorage'] as const;
+/** Props that only shape an Aurora MySQL Serverless v2 cluster. */
+export const AURORA_ONLY_PROPS = ['auroraMysqlVersion', 'minCapacity', 'maxCapacity', 'autoPauseAfter', 'reader'] as const;
 /** Props that only shape a database MoodleData creates. */
 export const CREATED_DATABASE_PROPS = [
-  'engine', 'mysqlVersion', 'auroraMysqlVersion', 'instanceType', 'multiAz', 'allocatedStorage',
-  'maxAllocatedStorage', 'minCapacity', 'maxCapacity', 'autoPauseAfter', 'reader', 'backupRetention',
-  'deletionProtection', 'secretRotation', 'logRetention',
+  'engine', ...MYSQL_ONLY_PROPS, ...AURORA_ONLY_PROPS, 'backupRetention', 'deletionProtection', 'secretRotation', 'logRetention',
 ] as const;
 
 /**
@@ -423,7 +425,7 @@ export class MoodleData extends Construct implements IMoodleData {
   private createMysqlInstance(
     props: MoodleDataProps, removalPolicy: RemovalPolicy, deletionProtection: boolean, backupRetention: Duration,
   ): CreatedDatabase {
-    rejectProps(props, ['auroraMysqlVersion', 'minCapacity', 'maxCapacity', 'autoPauseAfter', 'reader'], 'DatabaseEngine.MYSQL');
+    rejectProps(props, AURORA_ONLY_PROPS, 'DatabaseEngine.MYSQL');
     const version = props.mysqlVersion ?? dataDefaults.mysqlVersion;
     validateMysqlVersion(version);
     const instanceType = props.instanceType ?? dataDefaults.instanceType;
@@ -508,7 +510,7 @@ export class MoodleData extends Construct implements IMoodleData {
   private createAuroraCluster(
     props: MoodleDataProps, removalPolicy: RemovalPolicy, deletionProtection: boolean, backupRetention: Duration,
   ): CreatedDatabase {
-    rejectProps(props, ['mysqlVersion', 'instanceType', 'multiAz', 'allocatedStorage', 'maxAllocatedStorage'], 'DatabaseEngine.AURORA_MYSQL_SERVERLESS_V2');
+    rejectProps(props, MYSQL_ONLY_PROPS, 'DatabaseEngine.AURORA_MYSQL_SERVERLESS_V2');
     const version = props.auroraMysqlVersion ?? dataDefaults.auroraMysqlVersion;
     const minCapacity = props.minCapacity ?? dataDefaults.minCapacity;
     const maxCapacity = props.maxCapacity ?? dataDefaults.maxCapacity;
