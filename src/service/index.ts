@@ -1,1 +1,2 @@
+export * from './moodle-service-props';
 export * from './moodle-service';
