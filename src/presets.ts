@@ -6,7 +6,7 @@ import { cacheDefaults } from './cache/cache-defaults';
 import { NODE_CACHE_ONLY_PROPS } from './cache/moodle-cache';
 import { DatabaseEngine, MoodleDataOptions } from './data';
 import { dataDefaults } from './data/data-defaults';
-import { AURORA_ONLY_PROPS, CREATED_DATABASE_PROPS, MYSQL_ONLY_PROPS } from './data/moodle-data';
+import { AURORA_ONLY_PROPS, CREATED_DATABASE_PROPS, MYSQL_ONLY_PROPS } from './data/moodle-data-props';
 import { MoodleEdgeOptions } from './edge';
 import { MoodleNetworkProps, NatLayout } from './network';
 import { MoodleServiceOptions } from './service';
