@@ -1,4 +1,4 @@
-import { Annotations, ArnFormat, CustomResource, Duration, Fn, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import { ArnFormat, CustomResource, Duration, Fn, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as codebuild from 'aws-cdk-lib/aws-codebuild';
 import * as codecommit from 'aws-cdk-lib/aws-codecommit';
 import * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
@@ -9,129 +9,19 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { IMAGE_BUILD_EXPORTED_VARIABLES, imageBuildSpec, upgradeBuildSpec } from './buildspecs';
 import { IMoodleDeployTarget } from './moodle-pipeline-interfaces';
+import { MoodlePipelineProps } from './moodle-pipeline-props';
 import { MoodlePipelineSource } from './moodle-pipeline-source';
+import { acknowledgeArtifactGrants, acknowledgeCodeBuildDefaults } from './pipeline-acknowledgments';
 import { pipelineDefaults, UPGRADE_POLL_SECONDS } from './pipeline-defaults';
-import { acknowledge, wildcardActionFinding, wildcardResourceFinding } from '../private/acknowledge';
+import { dockerPlatformOf, validateBuildDirectory, validateBuildImage, validateContainerName, validateMinutes, validateDeployTarget } from './pipeline-validation';
+import { acknowledge, wildcardResourceFinding } from '../private/acknowledge';
 import { emptyBucketOnRollback } from '../private/deploy-guards';
 import { grantEcrPublicPull } from '../private/ecr-public';
 import { retainExceptOnCreate } from '../private/retain-except-on-create';
-
-/**
- * Options of a {@link MoodlePipeline}: everything but the parts it is wired to.
- */
-export interface MoodlePipelineOptions {
-  /**
-   * Where the image source (Dockerfile and scripts) comes from.
-   *
-   * @default MoodlePipelineSource.codeCommit() - a new CodeCommit repository seeded with this library's image source, branch 'main'
-   */
-  readonly source?: MoodlePipelineSource;
-
-  /**
-   * Directory of the Dockerfile inside the source, relative to its root (the Docker build context).
-   *
-   * @default '.'
-   */
-  readonly buildDirectory?: string;
-
-  /**
-   * CodeBuild image the Docker build runs on. Its CPU architecture must be the target's: an ARM image
-   * (`codebuild.LinuxArmBuildImage`) for ARM64 tasks, an x86 Linux image (`codebuild.LinuxBuildImage`)
-   * for X86_64 tasks.
-   *
-   * @default - `LinuxArmBuildImage.AMAZON_LINUX_2_STANDARD_3_0` for ARM64 targets, `LinuxBuildImage.STANDARD_7_0` for X86_64 targets
-   */
-  readonly buildImage?: codebuild.IBuildImage;
-
-  /**
-   * Compute of the Docker build.
-   *
-   * @default codebuild.ComputeType.SMALL
-   */
-  readonly buildComputeType?: codebuild.ComputeType;
-
-  /**
-   * Longest an image build may take.
-   *
-   * @default Duration.minutes(60)
-   */
-  readonly buildTimeout?: Duration;
-
-  /**
-   * A Secrets Manager secret with `username` and `password` (an access token) for Docker Hub, for a
-   * Dockerfile in the source that pulls from Docker Hub: Docker Hub allows 10 anonymous pulls an hour per
-   * address, and CodeBuild shares addresses between customers. The shipped Dockerfile pulls from ghcr.io and
-   * Amazon ECR Public (the build logs in to ECR Public) and needs none.
-   *
-   * @default - no Docker Hub login
-   */
-  readonly dockerHubSecret?: secretsmanager.ISecret;
-
-  /**
-   * Longest the one-off upgrade task may run. Past it the task is stopped, the pipeline fails and the
-   * services keep their image. Moodle upgrades between major versions on large sites can take long.
-   *
-   * @default Duration.minutes(60)
-   */
-  readonly upgradeTimeout?: Duration;
-
-  /**
-   * Longest each ECS deploy action waits for its service to become stable (1 to 60 minutes).
-   *
-   * @default Duration.minutes(60)
-   */
-  readonly deploymentTimeout?: Duration;
-
-  /**
-   * Whether a person must approve each new image before the upgrade task runs (the database upgrade
-   * cannot be undone by a rollback of the services).
-   *
-   * @default false
-   */
-  readonly manualApproval?: boolean;
-
-  /**
-   * SNS topic told when a pipeline execution fails (and when an approval is waiting). Subscribe to it.
-   *
-   * @default - a new topic, encrypted with the pipeline's KMS key
-   */
-  readonly notificationTopic?: sns.ITopic;
-
-  /**
-   * How long build and upgrade logs are kept.
-   *
-   * @default logs.RetentionDays.ONE_YEAR
-   */
-  readonly logRetention?: logs.RetentionDays;
-
-  /**
-   * What happens to the artifact bucket, its KMS key, the log group and a created CodeCommit
-   * repository when they leave the stack. With `DESTROY` the artifact bucket is emptied first.
-   *
-   * @default RemovalPolicy.RETAIN
-   */
-  readonly removalPolicy?: RemovalPolicy;
-
-  /**
-   * Name of the pipeline.
-   *
-   * @default - generated by CloudFormation
-   */
-  readonly pipelineName?: string;
-}
-
-/**
- * Properties of a {@link MoodlePipeline}.
- */
-export interface MoodlePipelineProps extends MoodlePipelineOptions {
-  /** The site to roll new images out to: image repository, tag parameter, upgrade task and services. */
-  readonly target: IMoodleDeployTarget;
-}
 
 /**
  * Continuous delivery of the Moodle image: source -> Docker build on CodeBuild (the target's CPU
@@ -314,8 +204,8 @@ export class MoodlePipeline extends Construct {
       this.artifactsRollbackCleanup = emptyBucketOnRollback(this, 'ArtifactsRollbackCleanup', this.artifactBucket, [this.pipeline]);
     }
 
-    this.node.addValidation({ validate: () => this.validateTarget(target) });
-    this.acknowledgeFindings();
+    this.node.addValidation({ validate: () => validateDeployTarget(this, target) });
+    acknowledgeArtifactGrants(this, this.artifactBucket);
   }
 
   private createBuildProject(
@@ -352,7 +242,7 @@ export class MoodlePipeline extends Construct {
     grantEcrPublicPull(project);
     acknowledge(project.role!, [wildcardResourceFinding(this, '*')],
       'ecr:GetAuthorizationToken, ecr-public:GetAuthorizationToken and sts:GetServiceBearerToken have no resource-level permissions; every other ECR action is limited to the target\'s repository.');
-    this.acknowledgeCodeBuildDefaults(project);
+    acknowledgeCodeBuildDefaults(this, project);
     Validations.of(project).acknowledge({
       id: 'AwsSolutions-CB3',
       reason: 'Docker builds need privileged mode (the Docker daemon runs in the build container). The project builds only the image source of this pipeline.',
@@ -422,7 +312,7 @@ export class MoodlePipeline extends Construct {
       'ecs:RunTask on every revision of the upgrade task\'s family (the step registers the revision it runs), in the target cluster only.');
     acknowledge(role, [wildcardResourceFinding(this, tasks)],
       'ecs:DescribeTasks and ecs:StopTask on tasks of the target cluster: the upgrade task\'s id is only known when it starts.');
-    this.acknowledgeCodeBuildDefaults(project);
+    acknowledgeCodeBuildDefaults(this, project);
     return project;
   }
 
@@ -470,125 +360,6 @@ export class MoodlePipeline extends Construct {
     acknowledge(role, [wildcardResourceFinding(this, tasks), wildcardResourceFinding(this, containerInstances)],
       'The ECS deploy action follows the tasks of a deployment (ecs:DescribeTasks, ecs:ListTasks), whose ids are only known at run time, in the target cluster only.');
     return role;
-  }
-
-  private validateTarget(target: IMoodleDeployTarget): string[] {
-    const errors: string[] = [];
-    const definitions: Array<[string, ecs.ITaskDefinition]> = [
-      ['webTaskDefinition', target.webTaskDefinition],
-      ['cronTaskDefinition', target.cronTaskDefinition],
-      ['upgradeTaskDefinition', target.upgradeTaskDefinition],
-    ];
-    const parameterName = JSON.stringify(Stack.of(this).resolve(target.imageTagParameter.parameterName));
-    for (const [prop, definition] of definitions) {
-      if (!(definition instanceof ecs.TaskDefinition)) continue;
-      const container = definition.findContainer(target.containerName);
-      if (!container) {
-        const names = definition.node.children
-          .filter((child): child is ecs.ContainerDefinition => child instanceof ecs.ContainerDefinition)
-          .map((child) => child.containerName);
-        errors.push(
-          `MoodlePipeline: target.containerName '${target.containerName}' is not a container of target.${prop} (its containers: ${names.join(', ') || 'none'}). `
-          + 'Set containerName to the Moodle container\'s name, the same in the web, cron and upgrade task definitions.',
-        );
-        continue;
-      }
-      const image = JSON.stringify(Stack.of(this).resolve(container.imageName));
-      if (!(image.includes('{{resolve:ssm:') && image.includes(parameterName.replace(/^"|"$/g, ''))) && prop !== 'upgradeTaskDefinition') {
-        Annotations.of(this).addWarningV2('moodle-on-fargate:pipeline-image-not-from-tag-parameter',
-          `The image of container '${target.containerName}' in target.${prop} does not read its tag from target.imageTagParameter: a later cdk deploy will put an older image back. Use MoodleImageTag.containerImage(imageRepository, imageTagParameter).`);
-      }
-    }
-    for (const [prop, service] of [['webService', target.webService], ['cronService', target.cronService]] as const) {
-      const cfn = service.node.defaultChild;
-      if (!(cfn instanceof ecs.CfnService)) continue;
-      const configuration = Stack.of(this).resolve(cfn.deploymentConfiguration) ?? {};
-      if (configuration.DeploymentCircuitBreaker?.Rollback !== true && configuration.deploymentCircuitBreaker?.rollback !== true) {
-        Annotations.of(this).addWarningV2('moodle-on-fargate:pipeline-no-rollback',
-          `target.${prop} has no deployment circuit breaker with rollback: a deploy of a broken image would not roll back. Set circuitBreaker: { enable: true, rollback: true } on the service.`);
-      }
-      if (typeof Stack.of(this).resolve(cfn.taskDefinition) !== 'string') {
-        Annotations.of(this).addWarningV2('moodle-on-fargate:pipeline-pinned-revision',
-          `target.${prop} is pinned to the task definition revision CloudFormation registered: a later CloudFormation update of the service would point it back at that revision and its older image. Set taskDefinitionRevision: ecs.TaskDefinitionRevision.LATEST on the service.`);
-      }
-    }
-    return errors;
-  }
-
-  /** CodeBuild grants its default log group and report groups even when logs go to the pipeline's log group. */
-  private acknowledgeCodeBuildDefaults(project: codebuild.PipelineProject): void {
-    const stack = Stack.of(this);
-    const defaultLogGroup = stack.formatArn({
-      service: 'logs', resource: 'log-group', arnFormat: ArnFormat.COLON_RESOURCE_NAME, resourceName: `/aws/codebuild/${project.projectName}`,
-    });
-    acknowledge(project.role!, [wildcardResourceFinding(this, `${defaultLogGroup}:*`)],
-      'CodeBuild\'s own grant on the log streams of its default log group (named after the project); this project logs to the pipeline\'s log group.');
-    acknowledge(project.role!, [wildcardResourceFinding(this, stack.formatArn({ service: 'codebuild', resource: 'report-group', resourceName: `${project.projectName}-*` }))],
-      'CodeBuild\'s own grant on the test report groups named after this project.');
-  }
-
-  /** Every role of the pipeline reads or writes artifacts: CDK's bucket and key grants use action wildcards. */
-  private acknowledgeFindings(): void {
-    const roles = this.node.findAll().filter((child): child is iam.Role => child instanceof iam.Role);
-    const artifactObjects = wildcardResourceFinding(this, this.artifactBucket.arnForObjects('*'));
-    const actionWildcards = ['s3:GetObject*', 's3:GetBucket*', 's3:List*', 's3:DeleteObject*', 's3:Abort*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*'];
-    for (const role of roles) {
-      acknowledge(role, [artifactObjects, ...actionWildcards.map(wildcardActionFinding)],
-        'CDK\'s grants on the pipeline\'s artifact bucket (objects of this bucket only) and its KMS key (this key only); the wildcards cover the S3 and KMS read/write variants an artifact transfer uses.');
-    }
-  }
-}
-
-function dockerPlatformOf(architecture: ecs.CpuArchitecture): string {
-  const name = architecture._cpuArchitecture;
-  if (Token.isUnresolved(name)) {
-    throw new Error('MoodlePipeline: target.cpuArchitecture is only known at deploy time; the pipeline must know it at synth to choose the build image. Give ecs.CpuArchitecture.ARM64 or ecs.CpuArchitecture.X86_64.');
-  }
-  switch (name) {
-    case 'ARM64': return 'linux/arm64';
-    case 'X86_64': return 'linux/amd64';
-    default:
-      throw new Error(`MoodlePipeline: target.cpuArchitecture '${name}' is not supported. The Moodle image is built for ARM64 or X86_64 Fargate tasks: use ecs.CpuArchitecture.ARM64 or ecs.CpuArchitecture.X86_64.`);
-  }
-}
-
-const BUILD_IMAGE_TYPES: Record<string, { type: string; example: string; name: string }> = {
-  'linux/arm64': { type: 'ARM_CONTAINER', example: 'codebuild.LinuxArmBuildImage.AMAZON_LINUX_2_STANDARD_3_0', name: 'ARM64' },
-  'linux/amd64': { type: 'LINUX_CONTAINER', example: 'codebuild.LinuxBuildImage.STANDARD_7_0', name: 'X86_64' },
-};
-
-function validateBuildImage(buildImage: codebuild.IBuildImage, platform: string, given: boolean): void {
-  const expected = BUILD_IMAGE_TYPES[platform];
-  if (!given || buildImage.type === expected.type) return;
-  throw new Error(
-    `MoodlePipeline: buildImage '${buildImage.imageId}' runs on ${buildImage.type}, but target.cpuArchitecture is ${expected.name}: the image would be built for another architecture than the tasks run on. `
-    + `Give a build image of type ${expected.type} (for example ${expected.example}), or omit buildImage to get one that matches the target.`,
-  );
-}
-
-function validateBuildDirectory(directory: string): void {
-  if (Token.isUnresolved(directory)) return;
-  if (directory.length === 0 || directory.startsWith('/') || directory.split('/').includes('..')) {
-    throw new Error(
-      `MoodlePipeline: buildDirectory '${directory}' must be a relative path inside the source without '..'. Give the directory holding the Dockerfile, for example 'image', or '.' (the default) for the root.`,
-    );
-  }
-}
-
-function validateContainerName(name: string): void {
-  if (Token.isUnresolved(name)) return;
-  if (!/^[A-Za-z0-9_-]{1,255}$/.test(name)) {
-    throw new Error(
-      `MoodlePipeline: target.containerName '${name}' is not a valid ECS container name. Give the name of the Moodle container (1 to 255 letters, digits, '-' or '_').`,
-    );
-  }
-}
-
-function validateMinutes(prop: string, duration: Duration, min: number, max: number, why: string): void {
-  if (Token.isUnresolved(duration.toMinutes({ integral: false }))) return;
-  const minutes = duration.toMinutes({ integral: false });
-  if (!Number.isInteger(minutes) || minutes < min || minutes > max) {
-    throw new Error(`MoodlePipeline: ${prop} is ${duration.toHumanString()}, but ${why}. Give whole minutes from ${min} to ${max}.`);
   }
 }
 
