@@ -82,3 +82,13 @@ export function validateWebAclArn(construct: string, webAclArn: string): void {
     );
   }
 }
+
+export function validateAccessLogRetention(retention: Duration): void {
+  const days = retention.toDays({ integral: false });
+  if (Token.isUnresolved(days)) return;
+  if (!Number.isInteger(days) || days < 1) {
+    throw new Error(
+      `MoodleEdge: accessLogRetention is ${days} days, but S3 lifecycle expiration takes whole days, at least 1. Set accessLogRetention to Duration.days(${edgeDefaults.accessLogRetention.toDays()}) (default) or another whole number of days.`,
+    );
+  }
+}

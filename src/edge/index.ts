@@ -1,4 +1,5 @@
 export * from './moodle-edge-interfaces';
+export * from './moodle-edge-props';
 export * from './moodle-edge';
 export * from './moodle-edge-global';
 export * from './moodle-web-acl';

@@ -4,11 +4,11 @@ import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
-import * as logs from 'aws-cdk-lib/aws-logs';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as targets from 'aws-cdk-lib/aws-route53-targets';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { resolveCertificates, resolveWebAcl } from './edge-choices';
 import {
   cachedPathPatterns,
   cloudFrontOriginFacingPrefixListName,
@@ -16,137 +16,13 @@ import {
   edgeLimits,
   OriginProtocol,
 } from './edge-defaults';
-import {
-  certificateRegion,
-  validateCloudFrontCertificate,
-  validateDomainInZone,
-  validateDomainName,
-  validateOriginResponseTimeout,
-  validateWebAclArn,
-} from './edge-validation';
+import { validateAccessLogRetention, validateOriginResponseTimeout } from './edge-validation';
 import { IMoodleEdge } from './moodle-edge-interfaces';
-import { MoodleWebAcl, validateLoginRateLimit } from './moodle-web-acl';
+import { MoodleEdgeProps } from './moodle-edge-props';
+import { MoodleWebAcl } from './moodle-web-acl';
 import { imageContract } from '../image-contract';
-import { IMoodleNetwork } from '../network';
 import { deletionProtectionGuard, emptyBucketOnRollback } from '../private/deploy-guards';
 import { retainExceptOnCreate } from '../private/retain-except-on-create';
-
-/**
- * Options of a {@link MoodleEdge}: everything but the parts it is wired to.
- */
-export interface MoodleEdgeOptions {
-  /**
-   * The site's host name (lowercase, no scheme), for example `moodle.example.edu`. Moodle's
-   * `wwwroot` becomes `https://<domainName>`. Needs `hostedZone` (certificates and DNS records are
-   * created) or `certificate` (existing certificates).
-   *
-   * @default - the site is served on the distribution's CloudFront domain (`https://dxxxx.cloudfront.net`)
-   */
-  readonly domainName?: string;
-
-  /**
-   * The Route 53 public hosted zone `domainName` belongs to. MoodleEdge creates the alias records
-   * (A and AAAA) in it and validates the certificates it creates through it.
-   *
-   * @default - no DNS records; `certificate` must be given with `domainName`
-   */
-  readonly hostedZone?: route53.IHostedZone;
-
-  /**
-   * The ACM certificate CloudFront shows viewers, valid for `domainName`. It must be in us-east-1.
-   *
-   * @default - created with `hostedZone` when the stack is in us-east-1; a stack in another Region
-   * must pass one (see MoodleEdgeGlobal)
-   */
-  readonly certificate?: acm.ICertificate;
-
-  /**
-   * The ACM certificate of the load balancer's HTTPS listener, valid for `domainName`, in the
-   * stack's Region (CloudFront checks it against the Host header it forwards).
-   *
-   * @default - `certificate` when the stack is in us-east-1, else created with `hostedZone`
-   */
-  readonly loadBalancerCertificate?: acm.ICertificate;
-
-  /**
-   * How long CloudFront waits for Moodle's response (1 to 180 s; above 60 s only after a Service
-   * Quotas increase of CloudFront's "Response timeout per origin"). Long admin pages (upgrades,
-   * large course restores) need more, or run them from the CLI. The load balancer's idle timeout
-   * follows it.
-   *
-   * @default Duration.seconds(60)
-   */
-  readonly originResponseTimeout?: Duration;
-
-  /**
-   * Whether the distribution is protected by AWS WAF.
-   *
-   * @default true
-   */
-  readonly enableWaf?: boolean;
-
-  /**
-   * An existing AWS WAF web ACL for CloudFront (scope CLOUDFRONT, in us-east-1) to use instead of
-   * creating one, for example `MoodleEdgeGlobal.webAclArn` from a us-east-1 stack.
-   *
-   * @default - a MoodleWebAcl is created, which requires the stack to be in us-east-1
-   */
-  readonly webAclArn?: string;
-
-  /**
-   * POSTs to the login form (`/login/index.php`) one client IP may send in 5 minutes before AWS
-   * WAF blocks its further attempts (AWS's minimum is 10). Only for the web ACL MoodleEdge creates.
-   *
-   * @default 500
-   */
-  readonly loginRateLimit?: number;
-
-  /**
-   * How long the AWS WAF request logs of the web ACL MoodleEdge creates are kept (CloudWatch Logs; request
-   * bodies are never logged, cookies, `Authorization` and query strings are redacted).
-   *
-   * @default logs.RetentionDays.ONE_YEAR
-   */
-  readonly wafLogRetention?: logs.RetentionDays;
-
-  /**
-   * Whether the load balancer has deletion protection (turn it off for short-lived test sites).
-   *
-   * @default true
-   */
-  readonly deletionProtection?: boolean;
-
-  /**
-   * How long load balancer and CloudFront access logs are kept in their S3 bucket.
-   *
-   * @default Duration.days(90)
-   */
-  readonly accessLogRetention?: Duration;
-
-  /**
-   * CloudFront's price class (which edge locations serve the site).
-   *
-   * @default cloudfront.PriceClass.PRICE_CLASS_ALL
-   */
-  readonly priceClass?: cloudfront.PriceClass;
-
-  /**
-   * The ID (`pl-…`) of the managed prefix list `com.amazonaws.global.cloudfront.origin-facing` in
-   * the stack's Region, the only source the load balancer admits.
-   *
-   * @default - looked up by name at synth time (`ec2.PrefixList.fromLookup`, cached in
-   * cdk.context.json); needs a stack with a concrete account and Region
-   */
-  readonly cloudFrontPrefixListId?: string;
-}
-
-/**
- * Properties of a {@link MoodleEdge}.
- */
-export interface MoodleEdgeProps extends MoodleEdgeOptions {
-  /** The network: the load balancer goes into its application subnets (internal, never public). */
-  readonly network: IMoodleNetwork;
-}
 
 /**
  * The edge of a Moodle site: an internal Application Load Balancer in the application subnets,
@@ -434,118 +310,5 @@ export class MoodleEdge extends Construct implements IMoodleEdge {
       );
     }
     return ec2.PrefixList.fromLookup(this, 'CloudFrontPrefixList', { prefixListName: cloudFrontOriginFacingPrefixListName }).prefixListId;
-  }
-}
-
-interface ResolvedCertificates {
-  readonly cloudFront?: acm.ICertificate;
-  readonly loadBalancer?: acm.ICertificate;
-}
-
-/** The three domain modes: none; domainName + hostedZone (created); domainName + certificate(s) (given). */
-function resolveCertificates(scope: Construct, props: MoodleEdgeProps, region: string): ResolvedCertificates {
-  const { domainName, hostedZone } = props;
-  if (domainName === undefined) {
-    const stray = (['hostedZone', 'certificate', 'loadBalancerCertificate'] as const).filter((name) => props[name] !== undefined);
-    if (stray.length > 0) {
-      throw new Error(
-        `MoodleEdge: ${stray.join(', ')} ${stray.length > 1 ? 'are' : 'is'} set but domainName is not; without domainName the site is served on the CloudFront domain and uses no certificate or DNS record. Set domainName, or remove ${stray.join(', ')}.`,
-      );
-    }
-    return {};
-  }
-  validateDomainName('MoodleEdge', domainName);
-  if (hostedZone === undefined && props.certificate === undefined) {
-    throw new Error(
-      `MoodleEdge: domainName '${domainName}' is set without hostedZone or certificate, so there is no certificate for it. Give hostedZone (the Route 53 zone of the domain: certificates and alias records are created), or certificate (us-east-1) and loadBalancerCertificate (${region}) for existing certificates.`,
-    );
-  }
-  if (hostedZone) validateDomainInZone('MoodleEdge', domainName, hostedZone);
-
-  let cloudFront = props.certificate;
-  let loadBalancer = props.loadBalancerCertificate;
-  if (cloudFront) validateCloudFrontCertificate('MoodleEdge', cloudFront);
-  if (loadBalancer) {
-    const lbRegion = certificateRegion(loadBalancer);
-    if (lbRegion !== undefined && lbRegion !== region) {
-      throw new Error(
-        `MoodleEdge: loadBalancerCertificate is in ${lbRegion}, but the load balancer is in ${region} and can only use ACM certificates from its own Region. Request or import the certificate for '${domainName}' in ${region}, or omit loadBalancerCertificate and give hostedZone to have it created.`,
-      );
-    }
-  }
-
-  const inUsEast1 = region === 'us-east-1';
-  if (!cloudFront) {
-    if (!inUsEast1) {
-      throw new Error(
-        `MoodleEdge: the stack is in ${region}, but CloudFront's certificate for '${domainName}' must be created in us-east-1. Create it with MoodleEdgeGlobal in a stack with env: { region: 'us-east-1' } and crossRegionReferences: true, and pass certificate: global.certificate (this stack needs crossRegionReferences: true too).`,
-      );
-    }
-    cloudFront = new acm.Certificate(scope, 'Certificate', {
-      domainName,
-      validation: acm.CertificateValidation.fromDns(hostedZone),
-    });
-  }
-  if (!loadBalancer) {
-    if (inUsEast1) {
-      loadBalancer = cloudFront;
-    } else if (hostedZone) {
-      loadBalancer = new acm.Certificate(scope, 'LoadBalancerCertificate', {
-        domainName,
-        validation: acm.CertificateValidation.fromDns(hostedZone),
-      });
-    } else {
-      throw new Error(
-        `MoodleEdge: certificate is given but loadBalancerCertificate is not, and without hostedZone MoodleEdge cannot create one; the load balancer in ${region} needs its own certificate for '${domainName}'. Pass loadBalancerCertificate (an ACM certificate in ${region}), or hostedZone to have it created.`,
-      );
-    }
-  }
-  return { cloudFront, loadBalancer };
-}
-
-interface ResolvedWebAcl {
-  readonly arn?: string;
-  readonly created?: MoodleWebAcl;
-}
-
-function resolveWebAcl(scope: Construct, props: MoodleEdgeProps, region: string): ResolvedWebAcl {
-  const enableWaf = props.enableWaf ?? edgeDefaults.enableWaf;
-  if (!enableWaf) {
-    const stray = (['webAclArn', 'loginRateLimit', 'wafLogRetention'] as const).filter((name) => props[name] !== undefined);
-    if (stray.length > 0) {
-      throw new Error(
-        `MoodleEdge: ${stray.join(', ')} ${stray.length > 1 ? 'are' : 'is'} set but enableWaf is false. Remove ${stray.join(', ')}, or set enableWaf to true.`,
-      );
-    }
-    return {};
-  }
-  if (props.loginRateLimit !== undefined) validateLoginRateLimit(props.loginRateLimit, 'MoodleEdge');
-  if (props.webAclArn !== undefined) {
-    for (const name of ['loginRateLimit', 'wafLogRetention'] as const) {
-      if (props[name] !== undefined) {
-        throw new Error(
-          `MoodleEdge: ${name} is set together with webAclArn, but it only shapes the web ACL MoodleEdge creates. Set ${name} where the web ACL is created (MoodleEdgeGlobal or MoodleWebAcl), or remove webAclArn.`,
-        );
-      }
-    }
-    validateWebAclArn('MoodleEdge', props.webAclArn);
-    return { arn: props.webAclArn };
-  }
-  if (region !== 'us-east-1') {
-    throw new Error(
-      `MoodleEdge: the stack is in ${region}, but AWS WAF for CloudFront (scope CLOUDFRONT) must be created in us-east-1. Create the web ACL with MoodleEdgeGlobal in a stack with env: { region: 'us-east-1' } and crossRegionReferences: true and pass webAclArn: global.webAclArn (this stack needs crossRegionReferences: true too), or set enableWaf: false (not recommended).`,
-    );
-  }
-  const created = new MoodleWebAcl(scope, 'WebAcl', { loginRateLimit: props.loginRateLimit, logRetention: props.wafLogRetention });
-  return { arn: created.webAclArn, created };
-}
-
-function validateAccessLogRetention(retention: Duration): void {
-  const days = retention.toDays({ integral: false });
-  if (Token.isUnresolved(days)) return;
-  if (!Number.isInteger(days) || days < 1) {
-    throw new Error(
-      `MoodleEdge: accessLogRetention is ${days} days, but S3 lifecycle expiration takes whole days, at least 1. Set accessLogRetention to Duration.days(${edgeDefaults.accessLogRetention.toDays()}) (default) or another whole number of days.`,
-    );
   }
 }
