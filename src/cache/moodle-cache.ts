@@ -8,7 +8,7 @@ import { Construct } from 'constructs';
 import { CACHE_MAX_MEMORY_POLICY, CacheEngine, cacheDefaults } from './cache-defaults';
 import { IMoodleCache } from './moodle-cache-interfaces';
 import { IMoodleNetwork } from '../network';
-import { retainExceptOnCreate } from '../private/retain-except-on-create';
+import { startAfterDeployChecks } from '../private/site-part';
 
 /**
  * Options of a {@link MoodleCache}: everything but the parts it is wired to.
@@ -116,9 +116,7 @@ export class MoodleCache extends Construct implements IMoodleCache {
 
   constructor(scope: Construct, id: string, props: MoodleCacheProps) {
     super(scope, id);
-    retainExceptOnCreate(this);
-    // Nothing slow starts before the network's deploy-time checks (its Availability Zones) passed.
-    if (props.network.deployChecks) this.node.addDependency(props.network.deployChecks);
+    startAfterDeployChecks(this, props.network);
     this.engine = props.engine ?? cacheDefaults.engine;
     const serverless = props.serverless ?? cacheDefaults.serverless;
     if (serverless) {

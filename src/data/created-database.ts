@@ -93,16 +93,9 @@ export function createMysqlInstance(
       reason: 'Single-AZ was chosen explicitly with multiAz: false (development); the default is Multi-AZ.',
     });
   }
-  let guard: CustomResource | undefined;
-  if (deletionProtection) {
-    guard = deletionProtectionGuard(scope, 'DeletionProtectionGuard', {
-      dbInstanceIdentifier: instance.instanceIdentifier, arn: instance.instanceArn, resource: instance,
-    });
-  } else {
-    Validations.of(instance).acknowledge({ id: 'AwsSolutions-RDS10', reason: 'Deletion protection turned off explicitly with deletionProtection: false (development).' });
-  }
-  acknowledgePasswordAuthentication(instance);
-  acknowledgeLogRetentionFunction(scope);
+  const guard = guardOrAcknowledge(scope, instance, deletionProtection, {
+    dbInstanceIdentifier: instance.instanceIdentifier, arn: instance.instanceArn,
+  });
   return {
     parameterGroup,
     secret: instance.secret!,
@@ -180,16 +173,9 @@ export function createAuroraCluster(
     id: 'AwsSolutions-RDS16',
     reason: 'Error and slow query logs are exported; the general and audit logs record every query of every page view, which for Moodle is costly noise, not a security control we need by default.',
   });
-  let guard: CustomResource | undefined;
-  if (deletionProtection) {
-    guard = deletionProtectionGuard(scope, 'DeletionProtectionGuard', {
-      dbClusterIdentifier: cluster.clusterIdentifier, arn: cluster.clusterArn, resource: cluster,
-    });
-  } else {
-    Validations.of(cluster).acknowledge({ id: 'AwsSolutions-RDS10', reason: 'Deletion protection turned off explicitly with deletionProtection: false (development).' });
-  }
-  acknowledgePasswordAuthentication(cluster);
-  acknowledgeLogRetentionFunction(scope);
+  const guard = guardOrAcknowledge(scope, cluster, deletionProtection, {
+    dbClusterIdentifier: cluster.clusterIdentifier, arn: cluster.clusterArn,
+  });
   return {
     parameterGroup,
     secret: cluster.secret!,
@@ -203,6 +189,26 @@ export function createAuroraCluster(
     autoPauseAfter,
     deletionProtectionGuard: guard,
   };
+}
+
+
+/**
+ * The deletion-protection guard of a protected database (so a failed first deployment can roll back), or the
+ * acknowledgment that protection is off; then the acknowledgments every created database shares.
+ */
+function guardOrAcknowledge(
+  scope: Construct, database: rds.DatabaseInstance | rds.DatabaseCluster, deletionProtection: boolean,
+  identifiers: { dbInstanceIdentifier?: string; dbClusterIdentifier?: string; arn: string },
+): CustomResource | undefined {
+  let guard: CustomResource | undefined;
+  if (deletionProtection) {
+    guard = deletionProtectionGuard(scope, 'DeletionProtectionGuard', { ...identifiers, resource: database });
+  } else {
+    Validations.of(database).acknowledge({ id: 'AwsSolutions-RDS10', reason: 'Deletion protection turned off explicitly with deletionProtection: false (development).' });
+  }
+  acknowledgePasswordAuthentication(database);
+  acknowledgeLogRetentionFunction(scope);
+  return guard;
 }
 
 /** The function CDK adds to set the retention of the exported database log groups. */

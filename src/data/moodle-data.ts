@@ -16,7 +16,7 @@ import { IMoodleData } from './moodle-data-interfaces';
 import { MoodleDataProps } from './moodle-data-props';
 import { imageContract } from '../image-contract';
 import { acknowledge } from '../private/acknowledge';
-import { retainExceptOnCreate } from '../private/retain-except-on-create';
+import { startAfterDeployChecks } from '../private/site-part';
 
 /**
  * Moodle's state outside the cache: a MySQL database (RDS for MySQL Multi-AZ, or Aurora MySQL
@@ -84,9 +84,7 @@ export class MoodleData extends Construct implements IMoodleData {
 
   constructor(scope: Construct, id: string, props: MoodleDataProps) {
     super(scope, id);
-    retainExceptOnCreate(this);
-    // Nothing slow starts before the network's deploy-time checks (its Availability Zones) passed.
-    if (props.network.deployChecks) this.node.addDependency(props.network.deployChecks);
+    startAfterDeployChecks(this, props.network);
     const removalPolicy = props.removalPolicy ?? dataDefaults.removalPolicy;
     const backupPlanRetention = props.backupPlanRetention ?? dataDefaults.backupPlanRetention;
     validateBackupPlanRetention(backupPlanRetention);

@@ -22,7 +22,7 @@ import { MoodleEdgeProps } from './moodle-edge-props';
 import { MoodleWebAcl } from './moodle-web-acl';
 import { imageContract } from '../image-contract';
 import { deletionProtectionGuard, emptyBucketOnRollback } from '../private/deploy-guards';
-import { retainExceptOnCreate } from '../private/retain-except-on-create';
+import { startAfterDeployChecks } from '../private/site-part';
 
 /**
  * The edge of a Moodle site: an internal Application Load Balancer in the application subnets,
@@ -72,8 +72,7 @@ export class MoodleEdge extends Construct implements IMoodleEdge {
 
   constructor(scope: Construct, id: string, props: MoodleEdgeProps) {
     super(scope, id);
-    // Nothing slow starts before the network's deploy-time checks (its Availability Zones) passed.
-    if (props.network.deployChecks) this.node.addDependency(props.network.deployChecks);
+    startAfterDeployChecks(this, props.network);
     const stack = Stack.of(this);
     if (Token.isUnresolved(stack.region)) {
       throw new Error(
@@ -298,7 +297,6 @@ export class MoodleEdge extends Construct implements IMoodleEdge {
     // The load balancer writes a test object as soon as its logging is on: empty the bucket if the first deploy fails.
     this.accessLogsRollbackCleanup = emptyBucketOnRollback(this, 'AccessLogsRollbackCleanup', this.accessLogBucket,
       [this.loadBalancer, this.distribution]);
-    retainExceptOnCreate(this);
   }
 
   /** The origin-facing prefix list's ID in this Region, looked up at synth time (cached in cdk.context.json). */

@@ -281,12 +281,7 @@ export class MoodlePipeline extends Construct {
     const family = familyOf(taskDefinition);
     const revisions = stack.formatArn({ service: 'ecs', resource: 'task-definition', resourceName: `${family}:*`, arnFormat: ArnFormat.SLASH_RESOURCE_NAME });
     const tasks = taskArnsOf(stack, target.cluster);
-    project.addToRolePolicy(new iam.PolicyStatement({
-      sid: 'ReadAndRegisterTaskDefinitions',
-      // Neither action supports resource-level permissions.
-      actions: ['ecs:DescribeTaskDefinition', 'ecs:RegisterTaskDefinition'],
-      resources: ['*'],
-    }));
+    project.addToRolePolicy(readAndRegisterTaskDefinitions());
     project.addToRolePolicy(new iam.PolicyStatement({
       sid: 'RunTheUpgradeTaskOnly',
       actions: ['ecs:RunTask'],
@@ -334,11 +329,7 @@ export class MoodlePipeline extends Construct {
       actions: ['ecs:DescribeServices', 'ecs:UpdateService'],
       resources: [target.webService.serviceArn, target.cronService.serviceArn],
     }));
-    role.addToPolicy(new iam.PolicyStatement({
-      sid: 'ReadAndRegisterTaskDefinitions',
-      actions: ['ecs:DescribeTaskDefinition', 'ecs:RegisterTaskDefinition'],
-      resources: ['*'],
-    }));
+    role.addToPolicy(readAndRegisterTaskDefinitions());
     role.addToPolicy(new iam.PolicyStatement({
       sid: 'TagNewRevisions',
       actions: ['ecs:TagResource'],
@@ -386,5 +377,14 @@ function passRoleStatement(definitions: ecs.ITaskDefinition[]): iam.PolicyStatem
     actions: ['iam:PassRole'],
     resources: [...arns],
     conditions: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
+  });
+}
+
+/** Reading a task definition and registering its next revision: neither action supports resource-level permissions. */
+function readAndRegisterTaskDefinitions(): iam.PolicyStatement {
+  return new iam.PolicyStatement({
+    sid: 'ReadAndRegisterTaskDefinitions',
+    actions: ['ecs:DescribeTaskDefinition', 'ecs:RegisterTaskDefinition'],
+    resources: ['*'],
   });
 }

@@ -21,7 +21,7 @@ import { CONTAINER_NAME, moodleTaskDefinitions } from './task-definitions';
 import { imageContract } from '../image-contract';
 import { MoodleImageTag } from '../pipeline/moodle-image-tag';
 import { IMoodleDeployTarget } from '../pipeline/moodle-pipeline-interfaces';
-import { retainExceptOnCreate } from '../private/retain-except-on-create';
+import { startAfterDeployChecks } from '../private/site-part';
 
 
 /**
@@ -88,9 +88,7 @@ export class MoodleService extends Construct implements ec2.IConnectable {
 
   constructor(scope: Construct, id: string, props: MoodleServiceProps) {
     super(scope, id);
-    retainExceptOnCreate(this);
-    // Nothing slow starts before the network's deploy-time checks (its Availability Zones) passed.
-    if (props.network.deployChecks) this.node.addDependency(props.network.deployChecks);
+    startAfterDeployChecks(this, props.network);
     const d = serviceDefaults;
     const { network, data, cache, edge } = props;
 
