@@ -1,3 +1,4 @@
+export * from './contracts';
 export * from './network';
 export * from './data';
 export * from './cache';

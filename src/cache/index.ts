@@ -1,3 +1,2 @@
-export * from './moodle-cache-interfaces';
 export * from './moodle-cache';
 export { CacheEngine } from './cache-defaults';

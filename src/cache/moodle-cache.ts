@@ -6,8 +6,8 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { CACHE_MAX_MEMORY_POLICY, CacheEngine, cacheDefaults } from './cache-defaults';
-import { IMoodleCache } from './moodle-cache-interfaces';
-import { IMoodleNetwork } from '../network';
+import { IMoodleCache } from '../contracts/cache';
+import { IMoodleNetwork } from '../contracts/network';
 import { startAfterDeployChecks } from '../private/site-part';
 
 /**

@@ -7,7 +7,7 @@ import { Construct, IConstruct } from 'constructs';
 import { DATABASE_PASSWORD_EXCLUDED_CHARACTERS, dataDefaults } from './data-defaults';
 import { rejectProps, validateAuroraVersion, validateAutoPause, validateCapacity, validateMysqlVersion, validateStorage } from './data-validation';
 import { AURORA_ONLY_PROPS, MoodleDataProps, MYSQL_ONLY_PROPS } from './moodle-data-props';
-import { IMoodleNetwork } from '../network';
+import { IMoodleNetwork } from '../contracts/network';
 import { acknowledge } from '../private/acknowledge';
 import { deletionProtectionGuard } from '../private/deploy-guards';
 

@@ -1,4 +1,3 @@
-export * from './moodle-data-interfaces';
 export * from './moodle-data-props';
 export * from './moodle-data';
 export { DatabaseEngine } from './data-defaults';

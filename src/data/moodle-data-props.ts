@@ -9,7 +9,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { DatabaseEngine } from './data-defaults';
 // For the documentation's links only.
 import type { MoodleData } from './moodle-data';
-import { IMoodleNetwork } from '../network';
+import { IMoodleNetwork } from '../contracts/network';
 
 /**
  * Options of a {@link MoodleData}: everything but the parts it is wired to.

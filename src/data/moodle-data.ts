@@ -12,9 +12,9 @@ import { DATABASE_PASSWORD_EXCLUDED_CHARACTERS, DatabaseEngine, dataDefaults } f
 import {
   validateBackupPlanRetention, validateBackupRetention, validateDatabaseName, validateExistingDatabase, validateRotation, validateThroughput,
 } from './data-validation';
-import { IMoodleData } from './moodle-data-interfaces';
 import { MoodleDataProps } from './moodle-data-props';
-import { imageContract } from '../image-contract';
+import { IMoodleData } from '../contracts/data';
+import { imageContract } from '../contracts/image-contract';
 import { acknowledge } from '../private/acknowledge';
 import { startAfterDeployChecks } from '../private/site-part';
 

@@ -1,4 +1,3 @@
-export * from './moodle-edge-interfaces';
 export * from './moodle-edge-props';
 export * from './moodle-edge';
 export * from './moodle-edge-global';

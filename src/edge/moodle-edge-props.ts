@@ -5,7 +5,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 // For the documentation's links only.
 import type { MoodleEdge } from './moodle-edge';
-import { IMoodleNetwork } from '../network';
+import { IMoodleNetwork } from '../contracts/network';
 
 /**
  * Options of a {@link MoodleEdge}: everything but the parts it is wired to.

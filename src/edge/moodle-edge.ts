@@ -17,10 +17,10 @@ import {
   OriginProtocol,
 } from './edge-defaults';
 import { validateAccessLogRetention, validateOriginResponseTimeout } from './edge-validation';
-import { IMoodleEdge } from './moodle-edge-interfaces';
 import { MoodleEdgeProps } from './moodle-edge-props';
 import { MoodleWebAcl } from './moodle-web-acl';
-import { imageContract } from '../image-contract';
+import { IMoodleEdge } from '../contracts/edge';
+import { imageContract } from '../contracts/image-contract';
 import { deletionProtectionGuard, emptyBucketOnRollback } from '../private/deploy-guards';
 import { startAfterDeployChecks } from '../private/site-part';
 

@@ -6,6 +6,7 @@ import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as ses from 'aws-cdk-lib/aws-ses';
 import { Construct } from 'constructs';
+import { IMoodleMail } from '../contracts/mail';
 import { HANDLERS_DIR } from '../private/deploy-guards';
 import { retainExceptOnCreate } from '../private/retain-except-on-create';
 
@@ -15,20 +16,6 @@ const SMTP_PASSWORD_RESOURCE_TYPE = 'Custom::MoodleSesSmtpPassword';
 
 /** The port of the SES SMTP endpoint with STARTTLS. */
 const SES_SMTP_STARTTLS_PORT = 587;
-
-/**
- * What Moodle needs to send mail through an SMTP server.
- */
-export interface IMoodleMail {
-  /** SMTP server host name, without scheme or port. */
-  readonly smtpHost: string;
-  /** SMTP server port (STARTTLS). */
-  readonly smtpPort: number;
-  /** Secret holding the SMTP credentials as JSON: `{"username": "…", "password": "…"}`. */
-  readonly smtpSecret: secretsmanager.ISecret;
-  /** The address Moodle sends from (`$CFG->noreplyaddress`). */
-  readonly noReplyAddress: string;
-}
 
 /**
  * Properties of a {@link MoodleMail}.

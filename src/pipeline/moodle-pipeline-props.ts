@@ -5,8 +5,8 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
 // For the documentation's links only.
 import type { MoodlePipeline } from './moodle-pipeline';
-import { IMoodleDeployTarget } from './moodle-pipeline-interfaces';
 import { MoodlePipelineSource } from './moodle-pipeline-source';
+import { IMoodleDeployTarget } from '../contracts/deploy-target';
 
 /**
  * Options of a {@link MoodlePipeline}: everything but the parts it is wired to.

@@ -7,7 +7,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { MoodleCodeCommitSourceOptions, MoodleConnectionSourceOptions, MoodleS3SourceOptions, MoodlePipelineSourceConfig } from './moodle-pipeline-source-options';
 import { pipelineDefaults } from './pipeline-defaults';
-import { IMAGE_SOURCE_DIR } from '../image-contract';
+import { IMAGE_SOURCE_DIR } from '../contracts/image-contract';
 
 
 /**

@@ -2,7 +2,7 @@ import { Annotations, Duration, Stack, Token } from 'aws-cdk-lib';
 import * as codebuild from 'aws-cdk-lib/aws-codebuild';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import { Construct } from 'constructs';
-import { IMoodleDeployTarget } from './moodle-pipeline-interfaces';
+import { IMoodleDeployTarget } from '../contracts/deploy-target';
 
 export function dockerPlatformOf(architecture: ecs.CpuArchitecture): string {
   const name = architecture._cpuArchitecture;

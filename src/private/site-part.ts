@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import { retainExceptOnCreate } from './retain-except-on-create';
-import { IMoodleNetwork } from '../network';
+import { IMoodleNetwork } from '../contracts/network';
 
 /**
  * What every part on the network shares: nothing slow starts before the network's deploy-time checks (its

@@ -9,7 +9,7 @@ import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { DeploySteps, IMAGE_BUILD_RESOURCE_TYPE } from './deploy-steps';
-import { IMAGE_SOURCE_DIR } from '../image-contract';
+import { IMAGE_SOURCE_DIR } from '../contracts/image-contract';
 import { ECR_PUBLIC_LOGIN, grantEcrPublicPull } from '../private/ecr-public';
 
 

@@ -3,13 +3,13 @@ import * as appscaling from 'aws-cdk-lib/aws-applicationautoscaling';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import { IMoodleCache } from '../cache/moodle-cache-interfaces';
-import { IMoodleData } from '../data/moodle-data-interfaces';
-import { IMoodleEdge } from '../edge/moodle-edge-interfaces';
-import { IMoodleMail } from '../mail/moodle-mail';
-import { IMoodleNetwork } from '../network';
-// For the documentation's links only.
 import type { MoodleService } from './moodle-service';
+import { IMoodleCache } from '../contracts/cache';
+import { IMoodleData } from '../contracts/data';
+import { IMoodleEdge } from '../contracts/edge';
+import { IMoodleMail } from '../contracts/mail';
+import { IMoodleNetwork } from '../contracts/network';
+// For the documentation's links only.
 
 /**
  * A scheduled change of the web service's task count bounds, for example more tasks during exam weeks.

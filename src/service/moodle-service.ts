@@ -18,9 +18,9 @@ import { RestartOnSecretChange } from './restart-on-secret-change';
 import { serviceDefaults } from './service-defaults';
 import { resolveServiceSettings } from './service-settings';
 import { CONTAINER_NAME, moodleTaskDefinitions } from './task-definitions';
-import { imageContract } from '../image-contract';
-import { MoodleImageTag } from '../pipeline/moodle-image-tag';
-import { IMoodleDeployTarget } from '../pipeline/moodle-pipeline-interfaces';
+import { IMoodleDeployTarget } from '../contracts/deploy-target';
+import { imageContract } from '../contracts/image-contract';
+import { MoodleImageTag } from '../contracts/image-tag';
 import { startAfterDeployChecks } from '../private/site-part';
 
 

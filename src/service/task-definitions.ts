@@ -7,7 +7,7 @@ import { Construct } from 'constructs';
 import { MoodleServiceProps } from './moodle-service-props';
 import { apacheMaxRequestWorkers, serviceDefaults } from './service-defaults';
 import { ServiceSettings } from './service-settings';
-import { imageContract } from '../image-contract';
+import { imageContract } from '../contracts/image-contract';
 
 /** Name of the Moodle container in every task definition. */
 export const CONTAINER_NAME = 'moodle';

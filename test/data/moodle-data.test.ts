@@ -7,7 +7,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { DatabaseEngine, MoodleData, MoodleDataProps, MoodleNetwork } from '../../src';
-import { imageContract } from '../../src/image-contract';
+import { imageContract } from '../../src/contracts/image-contract';
 import { checkStack, testStack } from '../util/checks';
 
 function dataStack(props: Partial<MoodleDataProps> = {}) {

@@ -7,8 +7,8 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { ACCOUNT, CLOUDFRONT_PREFIX_LIST_ID, edgeTestStack, testNetwork, testZone } from './edge-fixtures';
 import { MoodleEdge, MoodleEdgeProps, MoodleNetwork, OriginProtocol } from '../../src';
+import { imageContract } from '../../src/contracts/image-contract';
 import { cachedPathPatterns, wafCountedCommonRules } from '../../src/edge/edge-defaults';
-import { imageContract } from '../../src/image-contract';
 import { checkStack } from '../util/checks';
 
 type Resources = Record<string, { Type: string; Properties: Record<string, any> }>;

@@ -3,7 +3,8 @@ import * as path from 'path';
 import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as route53 from 'aws-cdk-lib/aws-route53';
-import { IMoodleMail, MoodleMail, MoodleMailProps } from '../../src/mail';
+import { IMoodleMail } from '../../src/contracts';
+import { MoodleMail, MoodleMailProps } from '../../src/mail';
 import { checkStack, testStack } from '../util/checks';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports

@@ -12,7 +12,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import { deployTarget } from './doubles';
 import { actionsOf, allStatements, buildSpecOf, granting, logicalIdOf, resourcesOf, stagesOf, statementsOf } from './helpers';
 import { MoodlePipeline, MoodlePipelineSource } from '../../src';
-import { IMAGE_SOURCE_DIR } from '../../src/image-contract';
+import { IMAGE_SOURCE_DIR } from '../../src/contracts/image-contract';
 import { checkStack, testStack } from '../util/checks';
 
 const CONNECTION_ARN = 'arn:aws:codeconnections:eu-west-1:123456789012:connection/0a1b2c3d-4e5f-6a7b-8c9d-0e1f2a3b4c5d';

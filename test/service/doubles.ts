@@ -8,11 +8,11 @@ import * as efs from 'aws-cdk-lib/aws-efs';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { IMoodleCache } from '../../src/cache/moodle-cache-interfaces';
-import { IMoodleData } from '../../src/data/moodle-data-interfaces';
-import { IMoodleEdge } from '../../src/edge/moodle-edge-interfaces';
-import { imageContract } from '../../src/image-contract';
-import { IMoodleNetwork } from '../../src/network';
+import { IMoodleNetwork } from '../../src/contracts';
+import { IMoodleCache } from '../../src/contracts/cache';
+import { IMoodleData } from '../../src/contracts/data';
+import { IMoodleEdge } from '../../src/contracts/edge';
+import { imageContract } from '../../src/contracts/image-contract';
 import { MoodleServiceProps } from '../../src/service';
 
 const DOUBLE = 'Test double standing in for another tier; not part of the shipped constructs.';

@@ -37,4 +37,4 @@ export const imageContract = {
  * The image source shipped in the package (Dockerfile, start-up scripts). Compiled files live in lib/<part>/
  * and sources in src/<part>/: both two levels below the package root, where src/image is.
  */
-export const IMAGE_SOURCE_DIR = path.join(__dirname, '..', 'src', 'image');
+export const IMAGE_SOURCE_DIR = path.join(__dirname, '..', '..', 'src', 'image');
