@@ -136,7 +136,7 @@ project.addTask('benchmark:site', {
   ],
 });
 project.addTask('benchmark:load', {
-  description: "Run Moodle's own XS load-test plan with Apache JMeter (assembled from Maven Central) on the local site, per Apache configuration, with and without idle keep-alive connections; needs root",
+  description: "Run Moodle's own XS load-test plan with Apache JMeter (assembled from Maven Central) on the local site, per web configuration (the image's, the one before it, event MPM + PHP-FPM), with and without idle load balancer connections; needs root",
   steps: [
     { exec: 'bash scripts/synth-examples.sh minimal' },
     { exec: 'ts-node -T --project tsconfig.dev.json scripts/benchmark-load.ts', receiveArgs: true },

@@ -39,6 +39,8 @@ php -m | grep -ix redis >/dev/null || missing+=(php-redis)
 php -m | grep -ix igbinary >/dev/null || missing+=(php-igbinary)
 [ -x /usr/sbin/apache2 ] || missing+=(apache2)
 [ -e "/usr/lib/apache2/modules/libphp$php_version.so" ] || missing+=("libapache2-mod-php$php_version")
+# The load benchmark compares the image's prefork + mod_php with the event MPM + PHP-FPM.
+[ -x "/usr/sbin/php-fpm$php_version" ] || missing+=("php$php_version-fpm")
 command -v redis-server >/dev/null || missing+=(redis-server)
 command -v redis-cli >/dev/null || missing+=(redis-tools)
 command -v chromium >/dev/null || missing+=(chromium)
@@ -47,8 +49,8 @@ command -v ps >/dev/null || missing+=(procps)
 if [ ${#missing[@]} -gt 0 ]; then
   apt_install "${missing[@]}"
 fi
-# Installing apache2 or redis-server may start their system services; the site test starts its own.
-for service in apache2 redis-server; do
+# Installing apache2, php-fpm or redis-server may start their system services; the site test starts its own.
+for service in apache2 "php$php_version-fpm" redis-server; do
   if command -v service >/dev/null && service "$service" status >/dev/null 2>&1; then
     $sudo service "$service" stop >/dev/null 2>&1 || true
   fi

@@ -1,11 +1,12 @@
 // Writes the generated parts of README.md: the architecture diagram of the default example
-// (cdk.out/examples/minimal, run `npx projen example:synth` first), the preset cost table and the Control Tower
+// (cdk.out/examples/minimal, run `npx projen example:synth` first), the preset cost and capacity tables and the Control Tower
 // controls table (from cdk.out/examples/production-domain and control-tower-acknowledgments.json).
 // `--check` fails instead when README.md is not current.
 import * as fs from 'fs';
 import { architectureDiagram } from './architecture-diagram';
 import { controlTowerTable } from '../control-tower/readme-table';
 import { presetCostTable } from '../cost/preset-cost';
+import { presetCapacityTable } from '../load/preset-capacity';
 
 function defaultExampleTemplate(): object {
   const dir = 'cdk.out/examples/minimal';
@@ -17,6 +18,7 @@ function defaultExampleTemplate(): object {
 const blocks: Record<string, () => string> = {
   'architecture-diagram': () => `\`\`\`mermaid\n${architectureDiagram(defaultExampleTemplate())}\n\`\`\``,
   'preset-cost': () => presetCostTable(),
+  'preset-capacity': () => presetCapacityTable(),
   'control-tower': () => controlTowerTable(),
 };
 
@@ -30,7 +32,7 @@ for (const [name, render] of Object.entries(blocks)) {
 }
 if (process.argv.includes('--check')) {
   if (readme !== original) {
-    console.error('README.md is stale (architecture diagram, preset cost table or Control Tower table): run npx projen docs:update and commit README.md');
+    console.error('README.md is stale (architecture diagram, preset cost or capacity table, or Control Tower table): run npx projen docs:update and commit README.md');
     process.exit(1);
   }
   console.log('README.md generated parts are current');

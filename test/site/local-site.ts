@@ -4,6 +4,7 @@ import * as path from 'path';
 import { MariaDb, Redis, requireTool, TestCa } from './backing-services';
 import { IMAGE_DIR, ImageFacts, readImageFacts } from './dockerfile';
 import { EdgeProxy } from './edge-proxy';
+import { PhpFpmOptions, PhpFpmTask, phpFpmTask } from './php-fpm';
 import { exited, outputFlushed, Processes, run, waitFor } from './processes';
 import { LocalEndpoints, LocalSecrets, PathMap, roleEnvironment } from './role-environment';
 import {
@@ -41,6 +42,8 @@ export interface Task {
   readonly address?: string;
   readonly port?: number;
   log(): string;
+  /** The task's process groups (signals and CPU accounting): the entrypoint's, and a PHP-FPM master's. */
+  processGroups(): number[];
 }
 
 /** A synthesized template's task definitions and the secret values generated for it. */
@@ -247,6 +250,8 @@ export class LocalSite {
     timings?: Record<string, string>;
     /** Apache directives after the image's configuration (benchmarks compare configurations with it). */
     apacheOverrides?: string;
+    /** Event MPM + PHP-FPM instead of the image's prefork + mod_php (benchmarks compare them). */
+    phpFpm?: PhpFpmOptions;
   } = {}): Task {
     // timings: shorter waits than the task definition's, for the test's clock only (never a configuration value).
     const container = (options.template ?? this.main).role(roleName);
@@ -264,10 +269,13 @@ export class LocalSite {
       PHP_INI_SCAN_DIR: `:${this.phpConfDir()}`,
     };
     let port: number | undefined;
+    let fpm: PhpFpmTask | undefined;
     if (roleName === 'web') {
       if (!options.address) throw new Error('a web task needs an address');
-      const apache = this.apacheConfig(name, options.address, volumeDirs, options.apacheOverrides);
+      fpm = options.phpFpm && phpFpmTask(volumeDirs.get('/var/run/apache2') ?? home, options.phpFpm);
+      const apache = this.apacheConfig(name, options.address, volumeDirs, [fpm?.apacheDirectives, options.apacheOverrides].filter(Boolean).join('\n'), !!fpm);
       port = apache.port;
+      if (fpm) Object.assign(processEnv, { SITE_TEST_PHP_FPM: fpm.binary, SITE_TEST_PHP_FPM_CONF: fpm.conf });
       Object.assign(processEnv, {
         SITE_TEST_APACHE_CONF: apache.file,
         // /etc/apache2/envvars in the image: the docroot, and the worker count with the Dockerfile's default.
@@ -296,7 +304,12 @@ export class LocalSite {
       });
     }
     if (options.cpuShare !== undefined) limitCpu(child, name, options.cpuShare);
-    return { name, role: roleName, process: child, address: options.address, port, log: () => this.processes.log(name) };
+    const fpmPidFile = fpm?.pidFile;
+    const processGroups = () => {
+      const fpmMaster = fpmPidFile && fs.existsSync(fpmPidFile) ? Number(fs.readFileSync(fpmPidFile, 'utf8').trim()) : undefined;
+      return [child.pid!, ...(fpmMaster ? [fpmMaster] : [])];
+    };
+    return { name, role: roleName, process: child, address: options.address, port, log: () => this.processes.log(name), processGroups };
   }
 
   /**
@@ -380,10 +393,14 @@ export class LocalSite {
     const dir = path.join(this.dir, 'bin');
     if (!fs.existsSync(dir)) {
       fs.mkdirSync(dir, { recursive: true });
-      // Stand-in for the php:apache image's apache2-foreground, which the web role execs.
+      // Stand-in for the php:apache image's apache2-foreground, which the web role execs (PHP-FPM beside it for benchmarks).
       const apache2 = requireTool('apache2', 'apache2');
-      fs.writeFileSync(path.join(dir, 'apache2-foreground'),
-        `#!/bin/sh\nexec ${apache2} -f "$SITE_TEST_APACHE_CONF" -DFOREGROUND "$@"\n`, { mode: 0o755 });
+      fs.writeFileSync(path.join(dir, 'apache2-foreground'), [
+        '#!/bin/sh',
+        'if [ -n "${SITE_TEST_PHP_FPM:-}" ]; then "$SITE_TEST_PHP_FPM" --nodaemonize --fpm-config "$SITE_TEST_PHP_FPM_CONF" & fi',
+        `exec ${apache2} -f "$SITE_TEST_APACHE_CONF" -DFOREGROUND "$@"`,
+        '',
+      ].join('\n'), { mode: 0o755 });
     }
     return dir;
   }
@@ -402,7 +419,9 @@ export class LocalSite {
    * prefork MPM (as in the php:apache image), then the project's conf file as the image installs it. Only its `Listen` line
    * is bound to the task's loopback address, keeping the port.
    */
-  private apacheConfig(name: string, address: string, volumeDirs: Map<string, string>, overrides = ''): { file: string; port: number } {
+  private apacheConfig(
+    name: string, address: string, volumeDirs: Map<string, string>, overrides: string, phpFpm: boolean,
+  ): { file: string; port: number } {
     const dir = path.join(this.dir, 'tasks', name, 'apache');
     this.makeDir(dir);
     // Apache's pid file and sockets (APACHE_RUN_DIR) and mutexes (APACHE_LOCK_DIR) in the task's volumes there.
@@ -422,7 +441,7 @@ export class LocalSite {
       'ErrorLog /proc/self/fd/2',
       'LogLevel warn',
       'LogFormat "%h %l %u %t \\"%r\\" %>s %O \\"%{Referer}i\\" \\"%{User-Agent}i\\"" combined',
-      ...apacheModules().map((moduleFile) => `Include ${moduleFile}`),
+      ...apacheModules(phpFpm).map((moduleFile) => `Include ${moduleFile}`),
       `Include ${dir}/moodle.conf`,
       overrides,
       '',
@@ -451,15 +470,16 @@ export class LocalSite {
   }
 }
 
-/** The php:apache image's modules: Debian's default set, the prefork MPM and mod_php. */
-const APACHE_MODULES = ['mpm_prefork', 'access_compat', 'alias', 'auth_basic', 'authn_core', 'authn_file', 'authz_core',
+/** The php:apache image's modules: Debian's default set, the prefork MPM and mod_php (or, for benchmarks, the event MPM and FastCGI). */
+const APACHE_MODULES = ['access_compat', 'alias', 'auth_basic', 'authn_core', 'authn_file', 'authz_core',
   'authz_host', 'authz_user', 'autoindex', 'deflate', 'dir', 'env', 'filter', 'mime', 'negotiation', 'reqtimeout', 'setenvif', 'status'];
 
-function apacheModules(): string[] {
+function apacheModules(phpFpm: boolean): string[] {
   const available = '/etc/apache2/mods-available';
   const php = fs.existsSync(available) ? fs.readdirSync(available).find((f) => /^php\d+\.\d+\.load$/.test(f)) : undefined;
   if (!php) throw new Error('mod_php not found in /etc/apache2/mods-available: install libapache2-mod-php (bash scripts/setup.sh does)');
-  return [...APACHE_MODULES, php.replace(/\.load$/, '')]
+  const phpModules = phpFpm ? ['mpm_event', 'proxy', 'proxy_fcgi'] : ['mpm_prefork', php.replace(/\.load$/, '')];
+  return [...phpModules, ...APACHE_MODULES]
     .flatMap((module) => [`${available}/${module}.load`, `${available}/${module}.conf`])
     .filter((file) => fs.existsSync(file));
 }
