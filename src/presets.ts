@@ -1,12 +1,9 @@
 import { Duration, RemovalPolicy, Size } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import { MoodleCacheOptions } from './cache';
-import { cacheDefaults } from './cache/cache-defaults';
-import { NODE_CACHE_ONLY_PROPS } from './cache/moodle-cache';
-import { DatabaseEngine, MoodleDataOptions } from './data';
-import { dataDefaults } from './data/data-defaults';
-import { AURORA_ONLY_PROPS, CREATED_DATABASE_PROPS, MYSQL_ONLY_PROPS } from './data/moodle-data-props';
+import { MoodleCacheDeployment, MoodleCacheOptions } from './cache';
+import { MoodleDatabase, MoodleDataOptions } from './data';
+import { CREATED_DATABASE_PROPS } from './data/moodle-data-props';
 import { MoodleEdgeOptions } from './edge';
 import { MoodleNetworkProps, NatLayout } from './network';
 import { MoodleServiceOptions } from './service';
@@ -44,18 +41,14 @@ export interface PresetValues {
 const development: PresetValues = {
   network: { natLayout: NatLayout.PUBLIC_TASKS, flowLogRetention: logs.RetentionDays.ONE_WEEK },
   data: {
-    engine: DatabaseEngine.AURORA_MYSQL_SERVERLESS_V2,
-    minCapacity: 0,
-    autoPauseAfter: Duration.minutes(5),
-    maxCapacity: 2,
-    reader: false,
+    database: MoodleDatabase.auroraServerless({ minCapacity: 0, autoPauseAfter: Duration.minutes(5), maxCapacity: 2, reader: false }),
     backupRetention: Duration.days(1),
     backupPlanRetention: Duration.days(7),
     removalPolicy: RemovalPolicy.DESTROY,
     deletionProtection: false,
     logRetention: logs.RetentionDays.ONE_WEEK,
   },
-  cache: { serverless: true },
+  cache: { deployment: MoodleCacheDeployment.serverless() },
   edge: { enableWaf: false, deletionProtection: false, accessLogRetention: Duration.days(7) },
   service: {
     cpu: 256,
@@ -73,14 +66,12 @@ const development: PresetValues = {
 const production: PresetValues = {
   network: { natLayout: NatLayout.ONE_PER_AZ },
   data: {
-    engine: DatabaseEngine.MYSQL,
-    instanceType: ec2.InstanceType.of(ec2.InstanceClass.T4G, ec2.InstanceSize.SMALL),
-    multiAz: true,
+    database: MoodleDatabase.mysql({ instanceType: ec2.InstanceType.of(ec2.InstanceClass.T4G, ec2.InstanceSize.SMALL), multiAz: true }),
     removalPolicy: RemovalPolicy.SNAPSHOT,
     deletionProtection: true,
     secretRotation: Duration.days(30),
   },
-  cache: { nodeType: 'cache.t4g.micro', replicas: 1 },
+  cache: { deployment: MoodleCacheDeployment.nodes({ nodeType: 'cache.t4g.micro', replicas: 1 }) },
   edge: { enableWaf: true, deletionProtection: true },
   service: { cronCpu: 256, cronMemory: Size.gibibytes(1), minCapacity: 2, maxCapacity: 10 },
   monitoring: true,
@@ -103,8 +94,8 @@ export interface GivenParts {
 
 /**
  * Every part's props, resolved before anything is built: the preset's values overlaid with what the user gave.
- * A database or cache the user chose replaces the preset's whole choice: an engine other than the preset's
- * takes none of the preset's props for its engine, an existing database none of its database props.
+ * A database or cache the user chose (`data.database`, `cache.deployment`) replaces the preset's whole choice
+ * with its own options; an existing database takes none of the preset's props for a database it would create.
  */
 export function resolveParts(preset: MoodlePreset, given: GivenParts): PresetValues {
   const values = presetValues(preset);
@@ -118,7 +109,7 @@ export function resolveParts(preset: MoodlePreset, given: GivenParts): PresetVal
   return {
     network: given.network?.vpc ? given.network : withPreset(values.network, given.network),
     data,
-    cache: withPreset(cachePreset(values.cache, given.cache ?? {}), given.cache),
+    cache: withPreset(values.cache, given.cache),
     edge: withPreset(values.edge, given.edge),
     service: withPreset(values.service, given.service),
     monitoring: given.monitoring ?? values.monitoring,
@@ -126,16 +117,7 @@ export function resolveParts(preset: MoodlePreset, given: GivenParts): PresetVal
 }
 
 function dataPreset(values: MoodleDataOptions, given: MoodleDataOptions): MoodleDataOptions {
-  if (given.existingInstance ?? given.existingCluster) return withoutProps(values, CREATED_DATABASE_PROPS);
-  const engine = given.engine ?? values.engine ?? dataDefaults.engine;
-  return withoutProps(values, engine === DatabaseEngine.MYSQL ? AURORA_ONLY_PROPS : MYSQL_ONLY_PROPS);
-}
-
-/** A node prop given (node type, replicas, …) without `serverless` asks for nodes. */
-function cachePreset(values: MoodleCacheOptions, given: MoodleCacheOptions): MoodleCacheOptions {
-  const nodesAsked = NODE_CACHE_ONLY_PROPS.some((name) => given[name] !== undefined);
-  const serverless = given.serverless ?? (nodesAsked ? false : values.serverless ?? cacheDefaults.serverless);
-  return withoutProps(values, serverless ? NODE_CACHE_ONLY_PROPS : ['serverless']);
+  return given.existingInstance ?? given.existingCluster ? withoutProps(values, CREATED_DATABASE_PROPS) : values;
 }
 
 /** The preset's values overlaid with every prop the user gave (an explicit prop wins, even `false` or 0). */

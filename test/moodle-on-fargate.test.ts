@@ -2,7 +2,7 @@ import { App, CfnElement, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as route53 from 'aws-cdk-lib/aws-route53';
-import { MoodleMail, MoodleOnFargate, MoodlePreset, NatLayout } from '../src';
+import { MoodleCacheDeployment, MoodleMail, MoodleOnFargate, MoodlePreset, NatLayout } from '../src';
 import { checkStack, testStack } from './util/checks';
 import { siteCostLines } from '../scripts/cost/site-cost-lines';
 import { totalMonthlyUsd } from '../scripts/cost/template-cost';
@@ -205,8 +205,8 @@ describe('MoodleOnFargate production preset keeps private tasks behind NAT', () 
 });
 
 describe('MoodleOnFargate development preset, explicit choices that contradict it', () => {
-  test('a cache node type gives a node-based cache instead of the preset\'s serverless cache', () => {
-    const { stack } = site({ preset: MoodlePreset.DEVELOPMENT, cache: { nodeType: 'cache.t4g.small', replicas: 0 } });
+  test('a node-based cache replaces the preset\'s serverless cache', () => {
+    const { stack } = site({ preset: MoodlePreset.DEVELOPMENT, cache: { deployment: MoodleCacheDeployment.nodes({ nodeType: 'cache.t4g.small', replicas: 0 }) } });
     const template = checkStack(stack, 'site-development-cache-node');
     template.resourceCountIs('AWS::ElastiCache::ServerlessCache', 0);
     template.hasResourceProperties('AWS::ElastiCache::ReplicationGroup', { CacheNodeType: 'cache.t4g.small' });

@@ -1,5 +1,5 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { DatabaseEngine, MoodleOnFargate, MoodlePreset } from '../src';
+import { DatabaseEngine, MoodleCacheDeployment, MoodleDatabase, MoodleOnFargate, MoodlePreset } from '../src';
 import { testStack } from './util/checks';
 
 // Every preset combines with every database engine and cache mode a user picks explicitly: the site gets the
@@ -11,7 +11,9 @@ const combinations = presets.flatMap((preset) => engines.flatMap((engine) => cac
 
 describe.each(combinations)('preset $preset with engine $engine and serverless cache $serverless given explicitly', ({ preset, engine, serverless }) => {
   const stack = testStack('us-east-1');
-  new MoodleOnFargate(stack, 'Moodle', { preset, data: { engine }, cache: { serverless } });
+  const database = engine === DatabaseEngine.MYSQL ? MoodleDatabase.mysql() : MoodleDatabase.auroraServerless();
+  const deployment = serverless ? MoodleCacheDeployment.serverless() : MoodleCacheDeployment.nodes();
+  new MoodleOnFargate(stack, 'Moodle', { preset, data: { database }, cache: { deployment } });
   const template = Template.fromStack(stack);
   const development = preset === MoodlePreset.DEVELOPMENT;
 
@@ -27,9 +29,9 @@ describe.each(combinations)('preset $preset with engine $engine and serverless c
   });
 
   test('keeps the preset\'s other choices', () => {
-    const database = engine === DatabaseEngine.MYSQL ? 'AWS::RDS::DBInstance' : 'AWS::RDS::DBCluster';
-    template.hasResourceProperties(database, { DeletionProtection: !development });
-    template.hasResource(database, { DeletionPolicy: development ? 'Delete' : 'Snapshot' });
+    const databaseType = engine === DatabaseEngine.MYSQL ? 'AWS::RDS::DBInstance' : 'AWS::RDS::DBCluster';
+    template.hasResourceProperties(databaseType, { DeletionProtection: !development });
+    template.hasResource(databaseType, { DeletionPolicy: development ? 'Delete' : 'Snapshot' });
     template.resourceCountIs('AWS::WAFv2::WebACL', development ? 0 : 1);
     template.resourceCountIs('AWS::EC2::NatGateway', development ? 0 : 2);
     template.resourceCountIs('AWS::CloudWatch::Dashboard', development ? 0 : 1);

@@ -7,8 +7,8 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { dataTierCostLines } from './data-cost-lines';
 import { totalMonthlyUsd } from './template-cost';
 // The tiers' own folders, not the package index: the cost of the data tier does not depend on the others.
-import { MoodleCache, MoodleCacheProps } from '../../src/cache';
-import { DatabaseEngine, MoodleData, MoodleDataProps } from '../../src/data';
+import { MoodleCache, MoodleCacheDeployment, MoodleCacheProps } from '../../src/cache';
+import { MoodleData, MoodleDatabase, MoodleDataProps } from '../../src/data';
 import { MoodleNetwork } from '../../src/network';
 
 interface Setting {
@@ -21,13 +21,16 @@ const development = { removalPolicy: RemovalPolicy.DESTROY, deletionProtection: 
 const settings: Setting[] = [
   {
     name: 'development (RDS db.t4g.micro Single-AZ, Valkey cache.t4g.micro, no replica)',
-    data: { ...development, instanceType: ec2.InstanceType.of(ec2.InstanceClass.T4G, ec2.InstanceSize.MICRO), multiAz: false },
-    cache: { nodeType: 'cache.t4g.micro', replicas: 0 },
+    data: {
+      ...development,
+      database: MoodleDatabase.mysql({ instanceType: ec2.InstanceType.of(ec2.InstanceClass.T4G, ec2.InstanceSize.MICRO), multiAz: false }),
+    },
+    cache: { deployment: MoodleCacheDeployment.nodes({ nodeType: 'cache.t4g.micro', replicas: 0 }) },
   },
   {
     name: 'development (Aurora Serverless v2 min 0 ACU, no reader; Valkey Serverless)',
-    data: { ...development, engine: DatabaseEngine.AURORA_MYSQL_SERVERLESS_V2, minCapacity: 0, maxCapacity: 2, reader: false },
-    cache: { serverless: true },
+    data: { ...development, database: MoodleDatabase.auroraServerless({ minCapacity: 0, maxCapacity: 2, reader: false }) },
+    cache: { deployment: MoodleCacheDeployment.serverless() },
   },
   {
     name: 'production, defaults (RDS db.t4g.large Multi-AZ, Valkey cache.t4g.small + replica)',
@@ -36,7 +39,7 @@ const settings: Setting[] = [
   },
   {
     name: 'production (Aurora Serverless v2 0.5-8 ACU writer + reader, Valkey cache.t4g.small + replica)',
-    data: { engine: DatabaseEngine.AURORA_MYSQL_SERVERLESS_V2 },
+    data: { database: MoodleDatabase.auroraServerless() },
     cache: {},
   },
 ];

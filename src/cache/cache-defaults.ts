@@ -28,7 +28,6 @@ export const cacheDefaults = {
   replicas: 1,
   transitEncryption: true,
   port: 6379,
-  serverless: false,
   snapshotRetentionDays: 1,
   /** Memory use (of the memory that counts toward eviction) at which the alarm fires, in percent. */
   memoryAlarmPercent: 80,

@@ -6,6 +6,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { CACHE_MAX_MEMORY_POLICY, CacheEngine, cacheDefaults } from './cache-defaults';
+import { CacheNodesOptions, MoodleCacheDeployment } from './moodle-cache-deployment';
 import { IMoodleCache } from '../contracts/cache';
 import { IMoodleNetwork } from '../contracts/network';
 import { startAfterDeployChecks } from '../private/site-part';
@@ -22,51 +23,12 @@ export interface MoodleCacheOptions {
   readonly engine?: CacheEngine;
 
   /**
-   * Engine version of a node-based cache (`major.minor`). Moodle's session handler needs a server
-   * of version 5.0 or later; Valkey starts at 7.2.
+   * How the cache runs: `MoodleCacheDeployment.nodes({...})` (a replication group, with its node type,
+   * replicas, engine version, TLS and port) or `MoodleCacheDeployment.serverless()`.
    *
-   * @default '8.1' for Valkey, '7.1' for Redis OSS
+   * @default MoodleCacheDeployment.nodes()
    */
-  readonly engineVersion?: string;
-
-  /**
-   * Node type of a node-based cache, `cache.<family>.<size>`.
-   *
-   * @default 'cache.t4g.small' (1.37 GiB)
-   */
-  readonly nodeType?: string;
-
-  /**
-   * Number of read replicas (0 to 5), placed in the other Availability Zones. With at least one,
-   * Multi-AZ and automatic failover are on; 0 is for development only (a node failure loses every
-   * session).
-   *
-   * @default 1
-   */
-  readonly replicas?: number;
-
-  /**
-   * Whether clients must use TLS. With TLS, the cache also requires an AUTH password, generated in
-   * Secrets Manager (`authSecret`). Without TLS, ElastiCache cannot require AUTH either.
-   *
-   * @default true
-   */
-  readonly transitEncryption?: boolean;
-
-  /**
-   * TCP port of a node-based cache.
-   *
-   * @default 6379
-   */
-  readonly port?: number;
-
-  /**
-   * Use ElastiCache Serverless instead of nodes: no node type, replicas, engine minor version or
-   * port to choose; always TLS; capacity follows load with no upper limit set, so no key is evicted.
-   *
-   * @default false
-   */
-  readonly serverless?: boolean;
+  readonly deployment?: MoodleCacheDeployment;
 
   /**
    * KMS key for encryption at rest.
@@ -109,7 +71,7 @@ export class MoodleCache extends Construct implements IMoodleCache {
   public readonly replicationGroup?: elasticache.CfnReplicationGroup;
   /** The parameter group of a node-based cache (`maxmemory-policy noeviction`). */
   public readonly parameterGroup?: elasticache.CfnParameterGroup;
-  /** The serverless cache, with `serverless: true`. */
+  /** The serverless cache, with `MoodleCacheDeployment.serverless()`. */
   public readonly serverlessCache?: elasticache.CfnServerlessCache;
   /** One alarm per node when the memory that counts for eviction passes 80 %. Add actions to them. */
   public readonly memoryAlarms: cloudwatch.Alarm[] = [];
@@ -118,12 +80,12 @@ export class MoodleCache extends Construct implements IMoodleCache {
     super(scope, id);
     startAfterDeployChecks(this, props.network);
     this.engine = props.engine ?? cacheDefaults.engine;
-    const serverless = props.serverless ?? cacheDefaults.serverless;
-    if (serverless) {
-      rejectForServerless(props);
-    }
-    this.transitEncryption = props.transitEncryption ?? cacheDefaults.transitEncryption;
-    this.port = serverless ? cacheDefaults.port : props.port ?? cacheDefaults.port;
+    const deployment = props.deployment ?? MoodleCacheDeployment.nodes();
+    const serverless = deployment.isServerless;
+    const nodes = deployment.nodesOptions ?? {};
+    // ElastiCache Serverless always uses TLS, on port 6379.
+    this.transitEncryption = serverless || (nodes.transitEncryption ?? cacheDefaults.transitEncryption);
+    this.port = serverless ? cacheDefaults.port : nodes.port ?? cacheDefaults.port;
     validatePort(this.port);
 
     this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
@@ -153,19 +115,19 @@ export class MoodleCache extends Construct implements IMoodleCache {
       this.serverlessCache = cache;
       this.endpointAddress = cache.attrEndpointAddress;
     } else {
-      const { group, parameterGroup } = this.createReplicationGroup(props, subnetIds);
+      const { group, parameterGroup } = this.createReplicationGroup(props, nodes, subnetIds);
       this.replicationGroup = group;
       this.parameterGroup = parameterGroup;
       this.endpointAddress = group.attrPrimaryEndPointAddress;
     }
   }
 
-  private createReplicationGroup(props: MoodleCacheProps, subnetIds: string[]) {
-    const engineVersion = props.engineVersion ?? cacheDefaults.engineVersion[this.engine];
+  private createReplicationGroup(props: MoodleCacheProps, nodes: CacheNodesOptions, subnetIds: string[]) {
+    const engineVersion = nodes.engineVersion ?? cacheDefaults.engineVersion[this.engine];
     validateEngineVersion(this.engine, engineVersion, this.transitEncryption);
-    const nodeType = props.nodeType ?? cacheDefaults.nodeType;
+    const nodeType = nodes.nodeType ?? cacheDefaults.nodeType;
     validateNodeType(nodeType);
-    const replicas = props.replicas ?? cacheDefaults.replicas;
+    const replicas = nodes.replicas ?? cacheDefaults.replicas;
     validateReplicas(replicas);
     const highlyAvailable = replicas > 0;
 
@@ -336,17 +298,3 @@ function parameterGroupFamily(engine: CacheEngine, engineVersion: string): strin
   return `redis${major}.${minor}`;
 }
 
-/** Props that only shape a node-based cache (a replication group). */
-export const NODE_CACHE_ONLY_PROPS = ['engineVersion', 'nodeType', 'replicas', 'port'] as const;
-
-function rejectForServerless(props: MoodleCacheProps): void {
-  const nodeOnly = NODE_CACHE_ONLY_PROPS.filter((name) => props[name] !== undefined);
-  if (nodeOnly.length > 0) {
-    throw new Error(
-      `MoodleCache: ${nodeOnly.join(', ')} do not exist for ElastiCache Serverless (it scales on its own across AZs, on port 6379, with the newest minor version). Remove ${nodeOnly.join(', ')}, or set serverless: false.`,
-    );
-  }
-  if (props.transitEncryption === false) {
-    throw new Error('MoodleCache: transitEncryption is false, but ElastiCache Serverless always uses TLS. Remove transitEncryption (or set it to true), or set serverless: false.');
-  }
-}

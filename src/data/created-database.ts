@@ -5,8 +5,9 @@ import * as rds from 'aws-cdk-lib/aws-rds';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct, IConstruct } from 'constructs';
 import { DATABASE_PASSWORD_EXCLUDED_CHARACTERS, dataDefaults } from './data-defaults';
-import { rejectProps, validateAuroraVersion, validateAutoPause, validateCapacity, validateMysqlVersion, validateStorage } from './data-validation';
-import { AURORA_ONLY_PROPS, MoodleDataProps, MYSQL_ONLY_PROPS } from './moodle-data-props';
+import { validateAuroraVersion, validateAutoPause, validateCapacity, validateMysqlVersion, validateStorage } from './data-validation';
+import { MoodleDataProps } from './moodle-data-props';
+import { AuroraServerlessOptions, MysqlInstanceOptions } from './moodle-database';
 import { IMoodleNetwork } from '../contracts/network';
 import { acknowledge } from '../private/acknowledge';
 import { deletionProtectionGuard } from '../private/deploy-guards';
@@ -31,15 +32,14 @@ function credentials(props: MoodleDataProps): rds.Credentials {
 }
 
 export function createMysqlInstance(
-  scope: Construct, databaseName: string, props: MoodleDataProps,
+  scope: Construct, databaseName: string, props: MoodleDataProps, options: MysqlInstanceOptions,
   removalPolicy: RemovalPolicy, deletionProtection: boolean, backupRetention: Duration,
 ): CreatedDatabase {
-  rejectProps(props, AURORA_ONLY_PROPS, 'DatabaseEngine.MYSQL');
-  const version = props.mysqlVersion ?? dataDefaults.mysqlVersion;
+  const version = options.version ?? dataDefaults.mysqlVersion;
   validateMysqlVersion(version);
-  const instanceType = props.instanceType ?? dataDefaults.instanceType;
-  const allocated = props.allocatedStorage ?? dataDefaults.allocatedStorage;
-  const maxAllocated = props.maxAllocatedStorage ?? dataDefaults.maxAllocatedStorage;
+  const instanceType = options.instanceType ?? dataDefaults.instanceType;
+  const allocated = options.allocatedStorage ?? dataDefaults.allocatedStorage;
+  const maxAllocated = options.maxAllocatedStorage ?? dataDefaults.maxAllocatedStorage;
   validateStorage(allocated, maxAllocated);
   const engine = rds.DatabaseInstanceEngine.mysql({ version });
   const parameterGroup = new rds.ParameterGroup(scope, 'ParameterGroup', {
@@ -60,7 +60,7 @@ export function createMysqlInstance(
     vpc: props.network.vpc,
     vpcSubnets: props.network.dataSubnets,
     subnetGroup: databaseSubnetGroup(scope, props.network, removalPolicy),
-    multiAz: props.multiAz ?? dataDefaults.multiAz,
+    multiAz: options.multiAz ?? dataDefaults.multiAz,
     port: dataDefaults.port,
     credentials: credentials(props),
     databaseName: databaseName,
@@ -87,7 +87,7 @@ export function createMysqlInstance(
     id: 'AwsSolutions-RDS11',
     reason: 'MySQL keeps its standard port 3306: the instance is in isolated subnets and its security group admits only the Moodle tasks, so another port adds no protection and would surprise tools.',
   });
-  if (!(props.multiAz ?? dataDefaults.multiAz)) {
+  if (!(options.multiAz ?? dataDefaults.multiAz)) {
     Validations.of(instance).acknowledge({
       id: 'AwsSolutions-RDS3',
       reason: 'Single-AZ was chosen explicitly with multiAz: false (development); the default is Multi-AZ.',
@@ -110,21 +110,20 @@ export function createMysqlInstance(
 }
 
 export function createAuroraCluster(
-  scope: Construct, databaseName: string, props: MoodleDataProps,
+  scope: Construct, databaseName: string, props: MoodleDataProps, options: AuroraServerlessOptions,
   removalPolicy: RemovalPolicy, deletionProtection: boolean, backupRetention: Duration,
 ): CreatedDatabase {
-  rejectProps(props, MYSQL_ONLY_PROPS, 'DatabaseEngine.AURORA_MYSQL_SERVERLESS_V2');
-  const version = props.auroraMysqlVersion ?? dataDefaults.auroraMysqlVersion;
-  const minCapacity = props.minCapacity ?? dataDefaults.minCapacity;
-  const maxCapacity = props.maxCapacity ?? dataDefaults.maxCapacity;
+  const version = options.version ?? dataDefaults.auroraMysqlVersion;
+  const minCapacity = options.minCapacity ?? dataDefaults.minCapacity;
+  const maxCapacity = options.maxCapacity ?? dataDefaults.maxCapacity;
   validateAuroraVersion(version, minCapacity);
   validateCapacity(minCapacity, maxCapacity);
-  if (props.autoPauseAfter !== undefined && minCapacity !== 0) {
+  if (options.autoPauseAfter !== undefined && minCapacity !== 0) {
     throw new Error(
       `MoodleData: autoPauseAfter is set but minCapacity is ${minCapacity}; Aurora pauses only at 0 ACU. Set minCapacity: 0 to allow pausing, or remove autoPauseAfter.`,
     );
   }
-  const autoPauseAfter = minCapacity === 0 ? props.autoPauseAfter ?? dataDefaults.autoPauseAfter : undefined;
+  const autoPauseAfter = minCapacity === 0 ? options.autoPauseAfter ?? dataDefaults.autoPauseAfter : undefined;
   if (autoPauseAfter) validateAutoPause(autoPauseAfter);
   const engine = rds.DatabaseClusterEngine.auroraMysql({ version });
   const parameterGroup = new rds.ParameterGroup(scope, 'ParameterGroup', {
@@ -134,7 +133,7 @@ export function createAuroraCluster(
     parameters: { ...moodleMysqlParameters(), require_secure_transport: 'ON' },
     removalPolicy: keepUnlessDestroyed(removalPolicy),
   });
-  const reader = props.reader ?? dataDefaults.reader;
+  const reader = options.reader ?? dataDefaults.reader;
   const cluster = new rds.DatabaseCluster(scope, 'Database', {
     engine,
     monitoringInterval: dataDefaults.monitoringInterval,

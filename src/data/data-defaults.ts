@@ -33,7 +33,6 @@ export const DATABASE_PASSWORD_EXCLUDED_CHARACTERS = ' \t\n"\'`\\/@$%&*()[]{}<>|
 
 /** Defaults of MoodleData, in one place so docs, tests and presets agree. */
 export const dataDefaults = {
-  engine: DatabaseEngine.MYSQL,
   mysqlVersion: rds.MysqlEngineVersion.VER_8_4_8,
   /** Aurora MySQL 3.10 is a long-term-support release (MySQL 8.0 compatible). */
   auroraMysqlVersion: rds.AuroraMysqlEngineVersion.VER_3_10_4,

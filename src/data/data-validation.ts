@@ -3,15 +3,6 @@ import * as efs from 'aws-cdk-lib/aws-efs';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import { CREATED_DATABASE_PROPS, MoodleDataProps } from './moodle-data-props';
 
-export function rejectProps(props: MoodleDataProps, names: ReadonlyArray<keyof MoodleDataProps>, engine: string): void {
-  const given = names.filter((name) => props[name] !== undefined);
-  if (given.length > 0) {
-    throw new Error(
-      `MoodleData: ${given.join(', ')} do not apply to ${engine}. Remove ${given.join(', ')}, or choose the engine they belong to with engine.`,
-    );
-  }
-}
-
 export function validateExistingDatabase(props: MoodleDataProps): void {
   if (props.existingInstance && props.existingCluster) {
     throw new Error('MoodleData: both existingInstance and existingCluster are given. Give one of them (with existingSecret).');
@@ -46,7 +37,7 @@ export function validateMysqlVersion(version: rds.MysqlEngineVersion): void {
   if (Token.isUnresolved(version.mysqlFullVersion)) return;
   if (compareVersions(versionParts(version.mysqlFullVersion), [8, 4]) < 0) {
     throw new Error(
-      `MoodleData: mysqlVersion is ${version.mysqlFullVersion}, but Moodle 5.1 requires MySQL 8.4 or later. Use rds.MysqlEngineVersion.VER_8_4_8 (default) or a later 8.4 release.`,
+      `MoodleData: MoodleDatabase.mysql({ version }) is ${version.mysqlFullVersion}, but Moodle 5.1 requires MySQL 8.4 or later. Use rds.MysqlEngineVersion.VER_8_4_8 (default) or a later 8.4 release.`,
     );
   }
 }
@@ -57,13 +48,13 @@ export function validateAuroraVersion(version: rds.AuroraMysqlEngineVersion, min
   const match = /^(\d+)\.(\d+)\.mysql_aurora\.(\d+)\.(\d+)\.(\d+)/.exec(full);
   if (!match || Number(match[1]) < 8 || Number(match[3]) < 3) {
     throw new Error(
-      `MoodleData: auroraMysqlVersion is ${full}, but Moodle 5.1 requires Aurora MySQL 3 (MySQL 8.0 compatible) or later. Use rds.AuroraMysqlEngineVersion.VER_3_10_4 (default) or a later 3.x release.`,
+      `MoodleData: MoodleDatabase.auroraServerless({ version }) is ${full}, but Moodle 5.1 requires Aurora MySQL 3 (MySQL 8.0 compatible) or later. Use rds.AuroraMysqlEngineVersion.VER_3_10_4 (default) or a later 3.x release.`,
     );
   }
   const aurora = [Number(match[3]), Number(match[4]), Number(match[5])];
   if (minCapacity === 0 && compareVersions(aurora, [3, 8, 0]) < 0) {
     throw new Error(
-      `MoodleData: minCapacity is 0 (auto-pause) but auroraMysqlVersion ${full} is older than 3.08.0, the first to pause at 0 ACU. Use a 3.08.0 or later version, or set minCapacity to 0.5 or more.`,
+      `MoodleData: minCapacity is 0 (auto-pause) but the Aurora version ${full} is older than 3.08.0, the first to pause at 0 ACU. Use a 3.08.0 or later version, or set minCapacity to 0.5 or more.`,
     );
   }
 }

@@ -1,14 +1,13 @@
 import { Duration, RemovalPolicy, Size } from 'aws-cdk-lib';
 import * as backup from 'aws-cdk-lib/aws-backup';
-import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as efs from 'aws-cdk-lib/aws-efs';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import { DatabaseEngine } from './data-defaults';
 // For the documentation's links only.
 import type { MoodleData } from './moodle-data';
+import { MoodleDatabase } from './moodle-database';
 import { IMoodleNetwork } from '../contracts/network';
 
 /**
@@ -16,85 +15,13 @@ import { IMoodleNetwork } from '../contracts/network';
  */
 export interface MoodleDataOptions {
   /**
-   * The database engine to create. Ignored (and rejected) with `existingInstance`/`existingCluster`.
+   * The database to create: `MoodleDatabase.mysql({...})` (RDS for MySQL) or
+   * `MoodleDatabase.auroraServerless({...})` (Aurora MySQL Serverless v2), each with its engine's options.
+   * Rejected with `existingInstance`/`existingCluster`.
    *
-   * @default DatabaseEngine.MYSQL
+   * @default MoodleDatabase.mysql()
    */
-  readonly engine?: DatabaseEngine;
-
-  /**
-   * RDS for MySQL engine version (`DatabaseEngine.MYSQL`). Moodle 5.1 requires MySQL 8.4 or later.
-   *
-   * @default rds.MysqlEngineVersion.VER_8_4_8
-   */
-  readonly mysqlVersion?: rds.MysqlEngineVersion;
-
-  /**
-   * Aurora MySQL engine version (`DatabaseEngine.AURORA_MYSQL_SERVERLESS_V2`). Moodle 5.1 requires
-   * Aurora MySQL 3 (MySQL 8.0 compatible); `minCapacity: 0` needs 3.08.0 or later.
-   *
-   * @default rds.AuroraMysqlEngineVersion.VER_3_10_4 (long-term support release)
-   */
-  readonly auroraMysqlVersion?: rds.AuroraMysqlEngineVersion;
-
-  /**
-   * Instance class of the RDS for MySQL instance. Performance Insights is turned on for every class
-   * that supports it (not micro and small).
-   *
-   * @default db.t4g.large (2 vCPU, 8 GiB)
-   */
-  readonly instanceType?: ec2.InstanceType;
-
-  /**
-   * Whether the RDS for MySQL instance has a standby in a second Availability Zone.
-   *
-   * @default true
-   */
-  readonly multiAz?: boolean;
-
-  /**
-   * Initial gp3 storage of the RDS for MySQL instance (at least 20 GiB).
-   *
-   * @default Size.gibibytes(20)
-   */
-  readonly allocatedStorage?: Size;
-
-  /**
-   * Upper limit of storage autoscaling of the RDS for MySQL instance.
-   *
-   * @default Size.gibibytes(200)
-   */
-  readonly maxAllocatedStorage?: Size;
-
-  /**
-   * Minimum Aurora capacity units of each Serverless v2 instance (0 to 256, in steps of 0.5).
-   * 0 lets an idle development database pause (it takes about 15 s to resume).
-   *
-   * @default 0.5
-   */
-  readonly minCapacity?: number;
-
-  /**
-   * Maximum Aurora capacity units of each Serverless v2 instance (1 to 256, in steps of 0.5).
-   *
-   * @default 8
-   */
-  readonly maxCapacity?: number;
-
-  /**
-   * How long an Aurora database with `minCapacity: 0` stays idle before it pauses (5 minutes to 1 day).
-   *
-   * @default Duration.minutes(10)
-   */
-  readonly autoPauseAfter?: Duration;
-
-  /**
-   * Whether the Aurora cluster has a Serverless v2 reader in another Availability Zone, which
-   * becomes the writer on failover.
-   *
-   * @default true
-   */
-  readonly reader?: boolean;
+  readonly database?: MoodleDatabase;
 
   /**
    * Name of Moodle's schema.
@@ -227,11 +154,5 @@ export interface MoodleDataProps extends MoodleDataOptions {
   readonly network: IMoodleNetwork;
 }
 
-/** Props that only shape an RDS for MySQL instance. */
-export const MYSQL_ONLY_PROPS = ['mysqlVersion', 'instanceType', 'multiAz', 'allocatedStorage', 'maxAllocatedStorage'] as const;
-/** Props that only shape an Aurora MySQL Serverless v2 cluster. */
-export const AURORA_ONLY_PROPS = ['auroraMysqlVersion', 'minCapacity', 'maxCapacity', 'autoPauseAfter', 'reader'] as const;
 /** Props that only shape a database MoodleData creates. */
-export const CREATED_DATABASE_PROPS = [
-  'engine', ...MYSQL_ONLY_PROPS, ...AURORA_ONLY_PROPS, 'backupRetention', 'deletionProtection', 'secretRotation', 'logRetention',
-] as const;
+export const CREATED_DATABASE_PROPS = ['database', 'backupRetention', 'deletionProtection', 'secretRotation', 'logRetention'] as const;

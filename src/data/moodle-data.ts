@@ -8,11 +8,12 @@ import * as rds from 'aws-cdk-lib/aws-rds';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { createAuroraCluster, createMysqlInstance, keepUnlessDestroyed, rotationOptions } from './created-database';
-import { DATABASE_PASSWORD_EXCLUDED_CHARACTERS, DatabaseEngine, dataDefaults } from './data-defaults';
+import { DATABASE_PASSWORD_EXCLUDED_CHARACTERS, dataDefaults } from './data-defaults';
 import {
   validateBackupPlanRetention, validateBackupRetention, validateDatabaseName, validateExistingDatabase, validateRotation, validateThroughput,
 } from './data-validation';
 import { MoodleDataProps } from './moodle-data-props';
+import { MoodleDatabase } from './moodle-database';
 import { IMoodleData } from '../contracts/data';
 import { imageContract } from '../contracts/image-contract';
 import { acknowledge } from '../private/acknowledge';
@@ -118,9 +119,10 @@ export class MoodleData extends Construct implements IMoodleData {
       }
       const backupRetention = props.backupRetention ?? dataDefaults.backupRetention;
       validateBackupRetention(backupRetention);
-      const created = (props.engine ?? dataDefaults.engine) === DatabaseEngine.MYSQL
-        ? createMysqlInstance(this, this.databaseName, props, removalPolicy, deletionProtection, backupRetention)
-        : createAuroraCluster(this, this.databaseName, props, removalPolicy, deletionProtection, backupRetention);
+      const chosen = props.database ?? MoodleDatabase.mysql();
+      const created = chosen.auroraOptions
+        ? createAuroraCluster(this, this.databaseName, props, chosen.auroraOptions, removalPolicy, deletionProtection, backupRetention)
+        : createMysqlInstance(this, this.databaseName, props, chosen.mysqlOptions ?? {}, removalPolicy, deletionProtection, backupRetention);
       this.parameterGroup = created.parameterGroup;
       this.databaseAdminSecret = created.secret;
       this.appUserSecret = new rds.DatabaseSecret(this, 'AppUserSecret', {

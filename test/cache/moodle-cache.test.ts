@@ -1,7 +1,7 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as kms from 'aws-cdk-lib/aws-kms';
-import { CacheEngine, MoodleCache, MoodleCacheProps, MoodleNetwork } from '../../src';
+import { CacheEngine, MoodleCache, MoodleCacheDeployment, MoodleCacheProps, MoodleNetwork } from '../../src';
 import { checkStack, testStack } from '../util/checks';
 
 function cacheStack(props: Partial<MoodleCacheProps> = {}) {
@@ -112,7 +112,7 @@ describe('MoodleCache props', () => {
   });
 
   test('Redis OSS 7.1 with three nodes on a larger type', () => {
-    const { stack } = cacheStack({ engine: CacheEngine.REDIS_OSS, replicas: 2, nodeType: 'cache.r7g.large', port: 6380 });
+    const { stack } = cacheStack({ engine: CacheEngine.REDIS_OSS, deployment: MoodleCacheDeployment.nodes({ replicas: 2, nodeType: 'cache.r7g.large', port: 6380 }) });
     const template = checkStack(stack, 'data-cache-redis');
     template.hasResourceProperties('AWS::ElastiCache::ReplicationGroup', {
       Engine: 'redis',
@@ -126,12 +126,12 @@ describe('MoodleCache props', () => {
   });
 
   test('Redis OSS 6.2 uses the redis6.x parameter group family', () => {
-    const { stack } = cacheStack({ engine: CacheEngine.REDIS_OSS, engineVersion: '6.2' });
+    const { stack } = cacheStack({ engine: CacheEngine.REDIS_OSS, deployment: MoodleCacheDeployment.nodes({ engineVersion: '6.2' }) });
     Template.fromStack(stack).hasResourceProperties('AWS::ElastiCache::ParameterGroup', { CacheParameterGroupFamily: 'redis6.x' });
   });
 
   test('development: no replica, so no Multi-AZ', () => {
-    const { stack } = cacheStack({ replicas: 0, nodeType: 'cache.t4g.micro' });
+    const { stack } = cacheStack({ deployment: MoodleCacheDeployment.nodes({ replicas: 0, nodeType: 'cache.t4g.micro' }) });
     const template = checkStack(stack, 'data-cache-dev');
     template.hasResourceProperties('AWS::ElastiCache::ReplicationGroup', {
       NumCacheClusters: 1, MultiAZEnabled: false, AutomaticFailoverEnabled: false, CacheNodeType: 'cache.t4g.micro',
@@ -139,7 +139,7 @@ describe('MoodleCache props', () => {
   });
 
   test('without TLS there is no AUTH password either', () => {
-    const { stack, cache } = cacheStack({ transitEncryption: false });
+    const { stack, cache } = cacheStack({ deployment: MoodleCacheDeployment.nodes({ transitEncryption: false }) });
     const template = checkStack(stack, 'data-cache-no-tls');
     template.hasResourceProperties('AWS::ElastiCache::ReplicationGroup', { TransitEncryptionEnabled: false, AuthToken: Match.absent() });
     template.resourceCountIs('AWS::SecretsManager::Secret', 0);
@@ -170,7 +170,7 @@ describe('MoodleCache props', () => {
 });
 
 describe('MoodleCache Serverless', () => {
-  const { stack, cache } = cacheStack({ serverless: true });
+  const { stack, cache } = cacheStack({ deployment: MoodleCacheDeployment.serverless() });
   const template = checkStack(stack, 'data-cache-serverless');
 
   test('creates a Valkey 8 serverless cache in the data subnets, and no nodes', () => {
@@ -206,7 +206,7 @@ describe('MoodleCache Serverless', () => {
     expect(name).toMatch(/^m[a-z0-9-]{1,39}$/);
     expect(name).not.toContain('--');
     const other = testStack();
-    new MoodleCache(other, 'Cache2', { network: new MoodleNetwork(other, 'Network'), serverless: true });
+    new MoodleCache(other, 'Cache2', { network: new MoodleNetwork(other, 'Network'), deployment: MoodleCacheDeployment.serverless() });
     const otherName = Object.values(Template.fromStack(other).findResources('AWS::ElastiCache::ServerlessCache'))[0].Properties.ServerlessCacheName;
     expect(otherName).not.toEqual(name);
   });
@@ -214,47 +214,35 @@ describe('MoodleCache Serverless', () => {
 
 describe('MoodleCache bad input', () => {
   test.each(['t4g.small', 'cache.t4g', 'cache.t4g.huge', 'CACHE.T4G.SMALL', 'db.t4g.small'])('node type %p', (nodeType) => {
-    expect(() => cacheStack({ nodeType })).toThrow(/nodeType '.*' is not an ElastiCache node type\. Give 'cache\.<family>\.<size>'/);
+    expect(() => cacheStack({ deployment: MoodleCacheDeployment.nodes({ nodeType }) })).toThrow(/nodeType '.*' is not an ElastiCache node type\. Give 'cache\.<family>\.<size>'/);
   });
 
   test.each(['cache.t4g.micro', 'cache.r7g.16xlarge', 'cache.r6gd.xlarge', 'cache.m7g.large'])('node type %p is accepted', (nodeType) => {
-    expect(() => cacheStack({ nodeType })).not.toThrow();
-  });
-
-  test('Serverless with options it does not have', () => {
-    expect(() => cacheStack({ serverless: true, nodeType: 'cache.t4g.small', replicas: 2 })).toThrow(
-      /nodeType, replicas do not exist for ElastiCache Serverless.*Remove nodeType, replicas, or set serverless: false/,
-    );
-  });
-
-  test('Serverless without TLS', () => {
-    expect(() => cacheStack({ serverless: true, transitEncryption: false })).toThrow(
-      /transitEncryption is false, but ElastiCache Serverless always uses TLS/,
-    );
+    expect(() => cacheStack({ deployment: MoodleCacheDeployment.nodes({ nodeType }) })).not.toThrow();
   });
 
   test('encryption in transit asked for where the engine cannot do it', () => {
-    expect(() => cacheStack({ engine: CacheEngine.REDIS_OSS, engineVersion: '3.2.4' })).toThrow(
+    expect(() => cacheStack({ engine: CacheEngine.REDIS_OSS, deployment: MoodleCacheDeployment.nodes({ engineVersion: '3.2.4' }) })).toThrow(
       /transitEncryption is on, but Redis OSS 3\.2\.4 cannot encrypt in transit.*Use engineVersion '7\.1'/,
     );
   });
 
   test('a Redis version Moodle does not support', () => {
-    expect(() => cacheStack({ engine: CacheEngine.REDIS_OSS, engineVersion: '4.0.10' })).toThrow(
+    expect(() => cacheStack({ engine: CacheEngine.REDIS_OSS, deployment: MoodleCacheDeployment.nodes({ engineVersion: '4.0.10' }) })).toThrow(
       /engineVersion '4\.0\.10' is older than Redis 5\.0, the minimum of Moodle's Redis session handler/,
     );
   });
 
   test('a Valkey version that does not exist', () => {
-    expect(() => cacheStack({ engineVersion: '7.0' })).toThrow(/engineVersion '7\.0' does not exist for Valkey/);
-    expect(() => cacheStack({ engineVersion: 'latest' })).toThrow(/engineVersion 'latest' is not a version/);
+    expect(() => cacheStack({ deployment: MoodleCacheDeployment.nodes({ engineVersion: '7.0' }) })).toThrow(/engineVersion '7\.0' does not exist for Valkey/);
+    expect(() => cacheStack({ deployment: MoodleCacheDeployment.nodes({ engineVersion: 'latest' }) })).toThrow(/engineVersion 'latest' is not a version/);
   });
 
   test.each([-1, 6, 1.5])('replicas %p', (replicas) => {
-    expect(() => cacheStack({ replicas })).toThrow(/replicas is .*Give 0 to 5/);
+    expect(() => cacheStack({ deployment: MoodleCacheDeployment.nodes({ replicas }) })).toThrow(/replicas is .*Give 0 to 5/);
   });
 
   test('a privileged port', () => {
-    expect(() => cacheStack({ port: 80 })).toThrow(/port is 80\. Give a port from 1024 to 65535/);
+    expect(() => cacheStack({ deployment: MoodleCacheDeployment.nodes({ port: 80 }) })).toThrow(/port is 80\. Give a port from 1024 to 65535/);
   });
 });

@@ -6,7 +6,7 @@ import * as efs from 'aws-cdk-lib/aws-efs';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import { DatabaseEngine, MoodleData, MoodleDataProps, MoodleNetwork } from '../../src';
+import { MoodleData, MoodleDatabase, MoodleDataProps, MoodleNetwork } from '../../src';
 import { imageContract } from '../../src/contracts/image-contract';
 import { checkStack, testStack } from '../util/checks';
 
@@ -39,7 +39,6 @@ function secretIds(template: Template) {
   return { appSecret, appAttachment, masterAttachment };
 }
 
-const AURORA = DatabaseEngine.AURORA_MYSQL_SERVERLESS_V2;
 
 describe('MoodleData defaults (RDS for MySQL)', () => {
   const { stack, data } = dataStack();
@@ -241,7 +240,7 @@ describe('MoodleData defaults (RDS for MySQL)', () => {
 });
 
 describe('MoodleData with Aurora MySQL Serverless v2', () => {
-  const { stack, data } = dataStack({ engine: AURORA });
+  const { stack, data } = dataStack({ database: MoodleDatabase.auroraServerless() });
   const template = checkStack(stack, 'data-aurora');
 
   test('creates an Aurora MySQL 3 cluster with a Serverless v2 writer and reader', () => {
@@ -292,10 +291,7 @@ describe('MoodleData with Aurora MySQL Serverless v2', () => {
 
   test('min ACU 0 pauses after 10 minutes, without a reader for development', () => {
     const dev = dataStack({
-      engine: AURORA,
-      minCapacity: 0,
-      maxCapacity: 2,
-      reader: false,
+      database: MoodleDatabase.auroraServerless({ minCapacity: 0, maxCapacity: 2, reader: false }),
       removalPolicy: RemovalPolicy.DESTROY,
       deletionProtection: false,
     });
@@ -313,8 +309,7 @@ describe('MoodleData with Aurora MySQL Serverless v2', () => {
 describe('MoodleData props', () => {
   test('development: single-AZ micro instance, destroyed with the stack', () => {
     const { stack } = dataStack({
-      instanceType: ec2.InstanceType.of(ec2.InstanceClass.T4G, ec2.InstanceSize.MICRO),
-      multiAz: false,
+      database: MoodleDatabase.mysql({ instanceType: ec2.InstanceType.of(ec2.InstanceClass.T4G, ec2.InstanceSize.MICRO), multiAz: false }),
       removalPolicy: RemovalPolicy.DESTROY,
       deletionProtection: false,
       backupRetention: Duration.days(1),
@@ -348,9 +343,11 @@ describe('MoodleData props', () => {
 
   test('storage, log retention and a larger class', () => {
     const { stack } = dataStack({
-      instanceType: ec2.InstanceType.of(ec2.InstanceClass.M7G, ec2.InstanceSize.LARGE),
-      allocatedStorage: Size.gibibytes(100),
-      maxAllocatedStorage: Size.gibibytes(1000),
+      database: MoodleDatabase.mysql({
+        instanceType: ec2.InstanceType.of(ec2.InstanceClass.M7G, ec2.InstanceSize.LARGE),
+        allocatedStorage: Size.gibibytes(100),
+        maxAllocatedStorage: Size.gibibytes(1000),
+      }),
       databaseName: 'lms',
     });
     const template = Template.fromStack(stack);
@@ -387,7 +384,7 @@ describe('MoodleData props', () => {
   });
 
   test('Aurora: Moodle\'s user is attached to the cluster and rotated the same way', () => {
-    const { stack } = dataStack({ engine: AURORA, secretRotation: Duration.days(7) });
+    const { stack } = dataStack({ database: MoodleDatabase.auroraServerless(), secretRotation: Duration.days(7) });
     const template = checkStack(stack, 'data-aurora-rotation');
     template.hasResourceProperties('AWS::SecretsManager::SecretTargetAttachment', {
       SecretId: { Ref: secretIds(template).appSecret },
@@ -477,13 +474,13 @@ describe('MoodleData with an existing database', () => {
 
 describe('MoodleData bad input', () => {
   test('min ACU above max', () => {
-    expect(() => dataStack({ engine: AURORA, minCapacity: 16, maxCapacity: 8 })).toThrow(
+    expect(() => dataStack({ database: MoodleDatabase.auroraServerless({ minCapacity: 16, maxCapacity: 8 }) })).toThrow(
       /minCapacity \(16\) is above maxCapacity \(8\).*Lower minCapacity or raise maxCapacity/,
     );
   });
 
   test.each([0.3, -1, 300])('minCapacity %p outside Aurora limits', (minCapacity) => {
-    expect(() => dataStack({ engine: AURORA, minCapacity })).toThrow(/minCapacity is .*Give 0 to 256 Aurora capacity units in steps of 0.5/);
+    expect(() => dataStack({ database: MoodleDatabase.auroraServerless({ minCapacity }) })).toThrow(/minCapacity is .*Give 0 to 256 Aurora capacity units in steps of 0.5/);
   });
 
   test.each([0, 36, 0.5])('backup retention of %p days outside AWS limits', (days) => {
@@ -497,25 +494,26 @@ describe('MoodleData bad input', () => {
   });
 
   test('a MySQL version Moodle does not support', () => {
-    expect(() => dataStack({ mysqlVersion: rds.MysqlEngineVersion.VER_8_0_40 })).toThrow(
-      /mysqlVersion is 8\.0\.40, but Moodle 5\.1 requires MySQL 8\.4 or later\. Use rds\.MysqlEngineVersion\.VER_8_4_8/,
+    expect(() => dataStack({ database: MoodleDatabase.mysql({ version: rds.MysqlEngineVersion.VER_8_0_40 }) })).toThrow(
+      /MoodleDatabase\.mysql\(\{ version \}\) is 8\.0\.40, but Moodle 5\.1 requires MySQL 8\.4 or later\. Use rds\.MysqlEngineVersion\.VER_8_4_8/,
     );
   });
 
   test('an Aurora version Moodle does not support', () => {
-    expect(() => dataStack({ engine: AURORA, auroraMysqlVersion: rds.AuroraMysqlEngineVersion.VER_2_12_2 })).toThrow(
-      /auroraMysqlVersion is 5\.7\.mysql_aurora\.2\.12\.2, but Moodle 5\.1 requires Aurora MySQL 3/,
+    expect(() => dataStack({ database: MoodleDatabase.auroraServerless({ version: rds.AuroraMysqlEngineVersion.VER_2_12_2 }) })).toThrow(
+      /MoodleDatabase\.auroraServerless\(\{ version \}\) is 5\.7\.mysql_aurora\.2\.12\.2, but Moodle 5\.1 requires Aurora MySQL 3/,
     );
   });
 
   test('auto-pause on an Aurora version that cannot pause', () => {
-    expect(() => dataStack({ engine: AURORA, minCapacity: 0, auroraMysqlVersion: rds.AuroraMysqlEngineVersion.VER_3_07_1 })).toThrow(
-      /minCapacity is 0 \(auto-pause\) but auroraMysqlVersion .* is older than 3\.08\.0/,
+    const database = MoodleDatabase.auroraServerless({ minCapacity: 0, version: rds.AuroraMysqlEngineVersion.VER_3_07_1 });
+    expect(() => dataStack({ database })).toThrow(
+      /minCapacity is 0 \(auto-pause\) but the Aurora version .* is older than 3\.08\.0/,
     );
   });
 
   test('autoPauseAfter without minCapacity 0', () => {
-    expect(() => dataStack({ engine: AURORA, autoPauseAfter: Duration.minutes(30) })).toThrow(/autoPauseAfter is set but minCapacity is 0.5.*Set minCapacity: 0/);
+    expect(() => dataStack({ database: MoodleDatabase.auroraServerless({ autoPauseAfter: Duration.minutes(30) }) })).toThrow(/autoPauseAfter is set but minCapacity is 0.5.*Set minCapacity: 0/);
   });
 
   test('an existing database without its secret', () => {
@@ -536,14 +534,9 @@ describe('MoodleData bad input', () => {
       instanceIdentifier: 'moodle', instanceEndpointAddress: 'moodle.example', port: 3306, securityGroups: [],
     });
     const existingSecret = secretsmanager.Secret.fromSecretNameV2(stack, 'Secret', 'moodle/db');
-    expect(() => new MoodleData(stack, 'Data', { network, existingInstance, existingSecret, multiAz: true })).toThrow(
-      /multiAz only shape a database that MoodleData creates.*Remove multiAz/,
+    expect(() => new MoodleData(stack, 'Data', { network, existingInstance, existingSecret, database: MoodleDatabase.mysql({ multiAz: true }) })).toThrow(
+      /database only shape a database that MoodleData creates.*Remove database/,
     );
-  });
-
-  test('props of the other engine', () => {
-    expect(() => dataStack({ minCapacity: 1 })).toThrow(/minCapacity do not apply to DatabaseEngine.MYSQL.*Remove minCapacity/);
-    expect(() => dataStack({ engine: AURORA, multiAz: false })).toThrow(/multiAz do not apply to DatabaseEngine.AURORA_MYSQL_SERVERLESS_V2/);
   });
 
   test('DESTROY with deletion protection', () => {
@@ -551,8 +544,9 @@ describe('MoodleData bad input', () => {
   });
 
   test('storage limits', () => {
-    expect(() => dataStack({ allocatedStorage: Size.gibibytes(10) })).toThrow(/allocatedStorage is 10 GiB.*20 to 65536/);
-    expect(() => dataStack({ allocatedStorage: Size.gibibytes(100), maxAllocatedStorage: Size.gibibytes(50) })).toThrow(
+    expect(() => dataStack({ database: MoodleDatabase.mysql({ allocatedStorage: Size.gibibytes(10) }) })).toThrow(/allocatedStorage is 10 GiB.*20 to 65536/);
+    const database = MoodleDatabase.mysql({ allocatedStorage: Size.gibibytes(100), maxAllocatedStorage: Size.gibibytes(50) });
+    expect(() => dataStack({ database })).toThrow(
       /maxAllocatedStorage \(50 GiB\) is below allocatedStorage \(100 GiB\)/,
     );
   });
