@@ -391,3 +391,23 @@ describe('MoodleOnFargate with outgoing mail through SES', () => {
     })).toThrow(/both mail and service\.mail are given/);
   });
 });
+
+describe('MoodleOnFargate alarm thresholds', () => {
+  test('thresholds given replace the defaults, the others keep theirs', () => {
+    const { stack } = site({ monitoringOptions: { thresholds: { databaseConnections: 150, webCpuPercent: 70 } } });
+    const template = Template.fromStack(stack);
+    const threshold = (name: string) => Object.entries(template.findResources('AWS::CloudWatch::Alarm'))
+      .find(([id]) => id.includes(`${name}Alarm`))![1].Properties.Threshold;
+    expect(threshold('DatabaseConnections')).toBe(150);
+    expect(threshold('WebCpu')).toBe(70);
+    expect(threshold('WebMemory')).toBe(85);
+    expect(threshold('DatabaseFreeStorage')).toBe(2 * 1024 ** 3);
+  });
+
+  test.each([
+    [{ webCpuPercent: 120 }, /thresholds\.webCpuPercent is 120\. Give a percentage above 0, at most 100/],
+    [{ databaseConnections: 0 }, /thresholds\.databaseConnections is 0\. Give a number above 0/],
+  ])('a threshold out of range fails at synth: %p', (thresholds, message) => {
+    expect(() => site({ monitoringOptions: { thresholds } })).toThrow(message);
+  });
+});

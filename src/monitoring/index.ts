@@ -1,1 +1,2 @@
+export * from './alarm-thresholds';
 export * from './moodle-monitoring';

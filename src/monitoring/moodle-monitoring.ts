@@ -1,4 +1,4 @@
-import { Duration, Fn, Names } from 'aws-cdk-lib';
+import { Duration, Fn, Names, SizeRoundingBehavior } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
@@ -10,6 +10,8 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
+import { resolveThresholds } from './alarm-threshold-defaults';
+import { MoodleAlarmThresholds } from './alarm-thresholds';
 import { MoodleCache } from '../cache';
 import { MoodleData } from '../data';
 import { MoodleEdge } from '../edge';
@@ -34,6 +36,13 @@ export interface MoodleMonitoringOptions {
    * @default - 30, or the service's `cronIdleInterval` plus 30 when cron idles
    */
   readonly cronStaleAfterMinutes?: number;
+
+  /**
+   * Where the alarms go off.
+   *
+   * @default - each threshold's documented default
+   */
+  readonly thresholds?: MoodleAlarmThresholds;
 }
 
 /**
@@ -88,6 +97,7 @@ export class MoodleMonitoring extends Construct {
         `while the site is idle (cronIdleInterval), so the alarm would go off on every idle site. Give more than ${idleMinutes}, or omit it.`,
       );
     }
+    const thresholds = resolveThresholds(props.thresholds);
     if (props.alarmEmail !== undefined && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(props.alarmEmail)) {
       throw new Error(`MoodleMonitoring: alarmEmail '${props.alarmEmail}' is not an email address. Give one such as moodle-ops@example.edu.`);
     }
@@ -155,13 +165,13 @@ export class MoodleMonitoring extends Construct {
     };
     const above = cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD;
     const below = cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD;
-    alarm('LoadBalancer5xx', 'Users get 5xx errors from the load balancer or Moodle.', 10, above, 2);
+    alarm('LoadBalancer5xx', 'Users get 5xx errors from the load balancer or Moodle.', thresholds.serverErrorsPerFiveMinutes, above, 2);
     alarm('UnhealthyTargets', 'A web task fails its health check.', 0, above, 5);
-    alarm('WebCpu', 'Web tasks run hot: autoscaling is at its maximum or too slow.', 85, above);
-    alarm('WebMemory', 'Web tasks are short of memory.', 85, above);
-    alarm('DatabaseCpu', 'The database is CPU-bound.', 80, above);
-    alarm('DatabaseConnections', 'Many database connections: check for stuck PHP workers.', 300, above);
-    alarm('EfsIoLimit', 'moodledata is at its I/O limit.', 90, above);
+    alarm('WebCpu', 'Web tasks run hot: autoscaling is at its maximum or too slow.', thresholds.webCpuPercent, above);
+    alarm('WebMemory', 'Web tasks are short of memory.', thresholds.webMemoryPercent, above);
+    alarm('DatabaseCpu', 'The database is CPU-bound.', thresholds.databaseCpuPercent, above);
+    alarm('DatabaseConnections', 'Many database connections: check for stuck PHP workers.', thresholds.databaseConnections, above);
+    alarm('EfsIoLimit', 'moodledata is at its I/O limit.', thresholds.fileSystemIoLimitPercent, above);
     alarm('CronRuns', `Moodle's cron has not completed a run for ${cronStaleAfterMinutes} minutes.`, 1, below,
       cronStaleAfterMinutes / 5, cloudwatch.TreatMissingData.BREACHING);
     alarm('InstallOrUpgradeFailures', 'The install/upgrade task failed: see its log stream install-or-upgrade/….', 0, above, 1);
@@ -170,9 +180,13 @@ export class MoodleMonitoring extends Construct {
       0, above, 1);
     const maxCapacity = data.serverlessMaxCapacity;
     if (metrics.DatabaseCapacity && maxCapacity !== undefined) {
-      alarm('DatabaseCapacity', `Aurora runs at 90 % or more of its maximum capacity (${maxCapacity} ACU).`, 0.9 * maxCapacity, above);
+      const share = thresholds.databaseCapacityPercent;
+      alarm('DatabaseCapacity', `Aurora runs at ${share} % or more of its maximum capacity (${maxCapacity} ACU).`, (share / 100) * maxCapacity, above);
     }
-    if (metrics.DatabaseFreeStorage) alarm('DatabaseFreeStorage', 'The database has under 2 GiB free.', 2 * 1024 ** 3, below);
+    if (metrics.DatabaseFreeStorage) {
+      const free = thresholds.databaseFreeStorage;
+      alarm('DatabaseFreeStorage', `The database has under ${free.toGibibytes({ rounding: SizeRoundingBehavior.NONE })} GiB free.`, free.toBytes(), below);
+    }
     if (metrics.CacheEvictions) alarm('CacheEvictions', 'The cache evicts keys: sessions may be lost.', 0, above, 1);
 
     const topicAction = new actions.SnsAction(this.alarmTopic);
