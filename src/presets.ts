@@ -6,6 +6,7 @@ import { MoodleDatabase, MoodleDataOptions } from './data';
 import { CREATED_DATABASE_PROPS } from './data/moodle-data-props';
 import { MoodleEdgeOptions } from './edge';
 import { MoodleNetworkProps, NatLayout } from './network';
+import { withDefaults } from './private/with-defaults';
 import { MoodleServiceOptions } from './service';
 
 /**
@@ -99,7 +100,7 @@ export interface GivenParts {
  */
 export function resolveParts(preset: MoodlePreset, given: GivenParts): PresetValues {
   const values = presetValues(preset);
-  const data = withPreset(dataPreset(values.data, given.data ?? {}), given.data);
+  const data = withDefaults(dataPreset(values.data, given.data ?? {}), given.data);
   if (values.data.removalPolicy === RemovalPolicy.DESTROY && given.data?.deletionProtection === true && given.data.removalPolicy === undefined) {
     throw new Error(
       `MoodleOnFargate: preset ${preset} destroys the data with the stack (data.removalPolicy DESTROY), but data.deletionProtection is true. ` +
@@ -107,23 +108,17 @@ export function resolveParts(preset: MoodlePreset, given: GivenParts): PresetVal
     );
   }
   return {
-    network: given.network?.vpc ? given.network : withPreset(values.network, given.network),
+    network: given.network?.vpc ? given.network : withDefaults(values.network, given.network),
     data,
-    cache: withPreset(values.cache, given.cache),
-    edge: withPreset(values.edge, given.edge),
-    service: withPreset(values.service, given.service),
+    cache: withDefaults(values.cache, given.cache),
+    edge: withDefaults(values.edge, given.edge),
+    service: withDefaults(values.service, given.service),
     monitoring: given.monitoring ?? values.monitoring,
   };
 }
 
 function dataPreset(values: MoodleDataOptions, given: MoodleDataOptions): MoodleDataOptions {
   return given.existingInstance ?? given.existingCluster ? withoutProps(values, CREATED_DATABASE_PROPS) : values;
-}
-
-/** The preset's values overlaid with every prop the user gave (an explicit prop wins, even `false` or 0). */
-function withPreset<T extends object>(presetPart: T, given: T | undefined): T {
-  const explicit = Object.fromEntries(Object.entries(given ?? {}).filter(([, value]) => value !== undefined));
-  return { ...presetPart, ...explicit } as T;
 }
 
 /** A copy of a preset part without some of its props. */

@@ -77,17 +77,16 @@ function percentile(sorted: number[], p: number): number {
  */
 export function summarize(csv: string, spanSeconds?: number): Pick<RunFigures, 'samplers' | 'total' | 'throughputPerSecond'> {
   const [header, ...rows] = csv.trim().split('\n');
-  const columns = (header ?? '').split(',');
+  const columns = header.split(',');
   const index = (name: string) => {
     const i = columns.indexOf(name);
     if (i < 0) throw new Error(`the results have no ${name} column`);
     return i;
   };
-  const samples = header ? (() => {
-    const [timeStamp, elapsed, label, success] = ['timeStamp', 'elapsed', 'label', 'success'].map(index);
-    return rows.map((row) => row.split(',')).filter((cells) => cells.length >= columns.length)
-      .map((cells) => ({ at: Number(cells[timeStamp]), ms: Number(cells[elapsed]), label: cells[label], ok: cells[success] === 'true' }));
-  })() : [];
+  // A run stopped before JMeter wrote anything has no header either.
+  const [timeStamp, elapsed, label, success] = header ? ['timeStamp', 'elapsed', 'label', 'success'].map(index) : [];
+  const samples = rows.map((row) => row.split(',')).filter((cells) => cells.length >= columns.length)
+    .map((cells) => ({ at: Number(cells[timeStamp]), ms: Number(cells[elapsed]), label: cells[label], ok: cells[success] === 'true' }));
   const figures = (name: string, of: typeof samples): SamplerFigures => {
     const times = of.map((sample) => sample.ms).sort((a, b) => a - b);
     const errors = of.filter((sample) => !sample.ok).length;

@@ -1,5 +1,6 @@
 import { Size } from 'aws-cdk-lib';
 import { MoodleAlarmThresholds } from './alarm-thresholds';
+import { withDefaults } from '../private/with-defaults';
 
 /** The defaults of MoodleAlarmThresholds. */
 export const alarmThresholdDefaults = {
@@ -14,8 +15,8 @@ export const alarmThresholdDefaults = {
 };
 
 /** The thresholds with their defaults, each checked: a percentage from 1 to 100, counts and sizes above 0. */
-export function resolveThresholds(given: MoodleAlarmThresholds = {}): Required<MoodleAlarmThresholds> {
-  const thresholds = { ...alarmThresholdDefaults, ...Object.fromEntries(Object.entries(given).filter(([, value]) => value !== undefined)) };
+export function resolveThresholds(given: MoodleAlarmThresholds | undefined): Required<MoodleAlarmThresholds> {
+  const thresholds = withDefaults<Required<MoodleAlarmThresholds>>(alarmThresholdDefaults, given);
   for (const [name, value] of Object.entries(thresholds)) {
     if (value instanceof Size) {
       if (value.toBytes() <= 0) throw new Error(`MoodleMonitoring: thresholds.${name} is ${value.toBytes()} bytes. Give more than 0.`);
