@@ -405,6 +405,28 @@ describe('MoodleOnFargate alarm thresholds', () => {
   });
 
   test.each([
+    [undefined, 85],
+    [70, 85],
+    [80, 95],
+    [90, 99],
+  ])('the web CPU alarm follows the service\'s CPU target %p: %p', (targetCpuUtilizationPercent, expected) => {
+    const { stack } = site({ service: { targetCpuUtilizationPercent } });
+    const alarm = Object.entries(Template.fromStack(stack).findResources('AWS::CloudWatch::Alarm')).find(([id]) => id.includes('WebCpuAlarm'))!;
+    expect(alarm[1].Properties.Threshold).toBe(expected);
+  });
+
+  test('the cache\'s own alarms notify the alarm topic', () => {
+    const { stack, moodle } = site();
+    const topic = stack.resolve(moodle.monitoring!.alarmTopic.topicArn);
+    const alarms = Object.entries(Template.fromStack(stack).findResources('AWS::CloudWatch::Alarm')).filter(([id]) => id.includes('CacheMemoryAlarm'));
+    expect(alarms).toHaveLength(2);
+    for (const [, alarm] of alarms) {
+      expect(alarm.Properties.AlarmActions).toEqual([topic]);
+      expect(alarm.Properties.OKActions).toEqual([topic]);
+    }
+  });
+
+  test.each([
     [{ webCpuPercent: 120 }, /thresholds\.webCpuPercent is 120\. Give a percentage above 0, at most 100/],
     [{ databaseConnections: 0 }, /thresholds\.databaseConnections is 0\. Give a number above 0/],
   ])('a threshold out of range fails at synth: %p', (thresholds, message) => {

@@ -196,6 +196,27 @@ export class MoodleCache extends Construct implements IMoodleCache {
     return { group, parameterGroup };
   }
 
+  /** Keys evicted from the primary node, summed per five minutes; undefined for a serverless cache. */
+  public metricEvictions(props?: cloudwatch.MetricOptions): cloudwatch.IMetric | undefined {
+    if (!this.replicationGroup) return undefined;
+    return new cloudwatch.Metric({
+      namespace: 'AWS/ElastiCache',
+      metricName: 'Evictions',
+      dimensionsMap: { CacheClusterId: Fn.join('-', [this.replicationGroup.ref, '001']) },
+      statistic: 'Sum',
+      period: Duration.minutes(5),
+      ...props,
+    });
+  }
+
+  /** Notifies `action` when a memory alarm of the cache goes off and when it is back to OK. */
+  public addAlarmAction(action: cloudwatch.IAlarmAction): void {
+    for (const alarm of this.memoryAlarms) {
+      alarm.addAlarmAction(action);
+      alarm.addOkAction(action);
+    }
+  }
+
   private createServerlessCache(props: MoodleCacheProps, subnetIds: string[]): elasticache.CfnServerlessCache {
     // Serverless caches take no AUTH token, only RBAC user groups. Moodle sends `AUTH <password>`
     // without a user name, which authenticates the user named `default`: give that user the password.

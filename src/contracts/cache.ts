@@ -1,10 +1,13 @@
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { IConstruct } from 'constructs';
 
 /**
  * What Moodle needs to use a Valkey/Redis cache for its sessions and its application cache (MUC).
+ * Its `connections` let the Moodle tasks in.
  */
-export interface IMoodleCache {
+export interface IMoodleCache extends IConstruct, ec2.IConnectable {
   /** Host name of the primary (read/write) endpoint: a plain host name, no scheme, no port. */
   readonly endpointAddress: string;
   /** TCP port of the endpoint. */
@@ -17,6 +20,17 @@ export interface IMoodleCache {
    * @default - no AUTH password
    */
   readonly authSecret?: secretsmanager.ISecret;
-  /** Network access to the cache (allow the Moodle tasks in through it). */
-  readonly connections: ec2.Connections;
+
+  /**
+   * Keys the cache evicted, summed per five minutes (Moodle's sessions are lost when they are evicted).
+   *
+   * @returns undefined when the cache reports no per-node evictions to watch (ElastiCache Serverless)
+   */
+  metricEvictions(props?: cloudwatch.MetricOptions): cloudwatch.IMetric | undefined;
+
+  /**
+   * Notifies `action` when any of the cache's own alarms (for example, memory almost full) goes off and when it
+   * is back to OK.
+   */
+  addAlarmAction(action: cloudwatch.IAlarmAction): void;
 }

@@ -1,13 +1,15 @@
 import { Duration } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as efs from 'aws-cdk-lib/aws-efs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { IConstruct } from 'constructs';
 
 /**
  * What Moodle's web, cron and install tasks need from the data tier: how to reach the database,
  * the credentials, and the shared `moodledata` file system.
  */
-export interface IMoodleData {
+export interface IMoodleData extends IConstruct {
   /** Host name of the database writer endpoint. */
   readonly databaseHost: string;
   /** TCP port of the database. */
@@ -37,4 +39,30 @@ export interface IMoodleData {
    * @default - the database never pauses
    */
   readonly autoPauseAfter?: Duration;
+
+  /**
+   * The most Aurora capacity units an Aurora Serverless v2 database scales to, if the database is one whose
+   * capacity this construct knows.
+   *
+   * @default - not a serverless database, or its capacity is not known
+   */
+  readonly serverlessMaxCapacity?: number;
+
+  /** Whether the data tier rotates its database secrets (MoodleMonitoring then reports failed rotations). */
+  readonly rotatesSecrets: boolean;
+
+  /**
+   * Called by the service with the step that creates Moodle's database user (the install task). Anything of the
+   * data tier that logs in as that user, such as a secret rotation's first test, must wait for it.
+   */
+  afterDatabaseUserCreated(step: IConstruct): void;
+
+  /**
+   * A CloudWatch metric of the database (namespace `AWS/RDS`, dimensioned by its instance or cluster), for
+   * example `CPUUtilization`, `DatabaseConnections`, `FreeStorageSpace` or `ServerlessDatabaseCapacity`.
+   */
+  metricDatabase(metricName: string, props?: cloudwatch.MetricOptions): cloudwatch.IMetric;
+
+  /** moodledata's share of its file system's I/O limit, percent, the highest in each five minutes. */
+  metricFileSystemIoLimit(props?: cloudwatch.MetricOptions): cloudwatch.IMetric;
 }

@@ -2,6 +2,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
+import { IConstruct } from 'constructs';
 
 /**
  * What a pipeline needs to roll a new Moodle image out to a running site: where to push it, the
@@ -17,7 +18,7 @@ import * as ssm from 'aws-cdk-lib/aws-ssm';
  * never points it back at the revision CloudFormation registered before the pipeline's, and the
  * deployment circuit breaker with rollback.
  */
-export interface IMoodleDeployTarget {
+export interface IMoodleDeployTarget extends IConstruct {
   /**
    * The ECR repository the site's task definitions pull the Moodle image from. The pipeline pushes
    * each image once, tagged with its commit id (it never overwrites a tag, so immutable tags work).

@@ -1,10 +1,12 @@
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import { IConstruct } from 'constructs';
 
 /**
  * What the Moodle web service needs from the edge: the public URL users reach Moodle at
  * (Moodle's `wwwroot`) and the load balancer target group to register its tasks in.
  */
-export interface IMoodleEdge {
+export interface IMoodleEdge extends IConstruct {
   /** The public URL of the site, `https://` and no trailing slash: Moodle's `$CFG->wwwroot`. */
   readonly siteUrl: string;
   /**
@@ -21,4 +23,10 @@ export interface IMoodleEdge {
    * @default - 0: Moodle records the address that connects to the task
    */
   readonly forwardingProxies?: number;
+
+  /** 5xx responses users got, from the edge itself and from Moodle, summed per five minutes. */
+  metricServerErrors(props?: cloudwatch.MetricOptions): cloudwatch.IMetric;
+
+  /** Web tasks failing their health check, the most in each minute. */
+  metricUnhealthyTargets(props?: cloudwatch.MetricOptions): cloudwatch.IMetric;
 }

@@ -5,3 +5,4 @@ export * from './edge';
 export * from './mail';
 export * from './deploy-target';
 export * from './image-tag';
+export * from './service';

@@ -1,10 +1,10 @@
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
-import { IDependable } from 'constructs';
+import { IConstruct, IDependable } from 'constructs';
 
 /**
  * What the other Moodle constructs need from a network.
  */
-export interface IMoodleNetwork {
+export interface IMoodleNetwork extends IConstruct {
   /** The VPC everything runs in. */
   readonly vpc: ec2.IVpc;
   /** Subnets for internet-facing load balancers. */

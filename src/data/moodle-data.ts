@@ -1,12 +1,13 @@
-import { CustomResource, Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Annotations, CustomResource, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as backup from 'aws-cdk-lib/aws-backup';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as efs from 'aws-cdk-lib/aws-efs';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import { Construct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
 import { createAuroraCluster, createMysqlInstance, keepUnlessDestroyed, rotationOptions } from './created-database';
 import { DATABASE_PASSWORD_EXCLUDED_CHARACTERS, dataDefaults } from './data-defaults';
 import {
@@ -74,6 +75,8 @@ export class MoodleData extends Construct implements IMoodleData {
   public readonly secretRotation?: secretsmanager.SecretRotation;
   /** The single-user rotation of the master secret, if `secretRotation` is set. */
   public readonly adminSecretRotation?: secretsmanager.SecretRotation;
+  /** Whether the created database's secrets rotate (`secretRotation`). */
+  public readonly rotatesSecrets: boolean;
   /** The file system holding moodledata. */
   public readonly fileSystem: efs.IFileSystem;
   /** The access point Moodle mounts moodledata through. */
@@ -179,6 +182,43 @@ export class MoodleData extends Construct implements IMoodleData {
     const plan = this.createBackupPlan(props, backupPlanRetention);
     this.backupPlan = plan.plan;
     this.backupVault = plan.vault;
+    this.rotatesSecrets = this.secretRotation !== undefined;
+  }
+
+  /**
+   * Makes the rotation of Moodle's database secret wait for `step`, the install task that creates Moodle's
+   * database user: creating a rotation schedule tests the rotation at once, logging in as that user. Across
+   * stacks that would be a dependency cycle, so there it only warns.
+   */
+  public afterDatabaseUserCreated(step: IConstruct): void {
+    const schedules = this.databaseSecret.node.findAll().filter((child) => child instanceof secretsmanager.RotationSchedule);
+    for (const schedule of schedules) {
+      if (Stack.of(schedule) === Stack.of(step)) {
+        schedule.node.addDependency(step);
+      } else {
+        Annotations.of(this).addWarningV2('moodle-on-fargate:rotationInOtherStack',
+          'The database secret rotates from another stack, so its first test may run before the install task has created ' +
+          'Moodle\'s database user, and fail. Deploy that rotation after this stack, or keep the data tier in this stack.');
+      }
+    }
+  }
+
+  /** A CloudWatch metric of the database instance or cluster (namespace `AWS/RDS`). */
+  public metricDatabase(metricName: string, props?: cloudwatch.MetricOptions): cloudwatch.IMetric {
+    const database: rds.IDatabaseCluster | rds.IDatabaseInstance = this.databaseCluster ?? this.databaseInstance!;
+    return database.metric(metricName, props);
+  }
+
+  /** moodledata's share of its file system's I/O limit, percent, the highest in each five minutes. */
+  public metricFileSystemIoLimit(props?: cloudwatch.MetricOptions): cloudwatch.IMetric {
+    return new cloudwatch.Metric({
+      namespace: 'AWS/EFS',
+      metricName: 'PercentIOLimit',
+      dimensionsMap: { FileSystemId: this.fileSystem.fileSystemId },
+      statistic: 'Maximum',
+      period: Duration.minutes(5),
+      ...props,
+    });
   }
 
   private createFileSystem(props: MoodleDataProps, removalPolicy: RemovalPolicy) {

@@ -2,6 +2,7 @@ import { Annotations, CfnOutput, CustomResource, Duration, RemovalPolicy, Stack,
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as route53 from 'aws-cdk-lib/aws-route53';
@@ -42,6 +43,7 @@ export class MoodleEdge extends Construct implements IMoodleEdge {
   public readonly forwardingProxies?: number = 2;
   /** The target group the web tasks register in. */
   public readonly targetGroup: elbv2.IApplicationTargetGroup;
+  private readonly createdTargetGroup: elbv2.ApplicationTargetGroup;
   /** The internal load balancer. */
   public readonly loadBalancer: elbv2.ApplicationLoadBalancer;
   /**
@@ -162,6 +164,7 @@ export class MoodleEdge extends Construct implements IMoodleEdge {
       },
     });
     this.targetGroup = targetGroup;
+    this.createdTargetGroup = targetGroup;
 
     const https = this.originProtocol === OriginProtocol.HTTPS;
     const listenerPort = https ? 443 : 80;
@@ -297,6 +300,25 @@ export class MoodleEdge extends Construct implements IMoodleEdge {
     // The load balancer writes a test object as soon as its logging is on: empty the bucket if the first deploy fails.
     this.accessLogsRollbackCleanup = emptyBucketOnRollback(this, 'AccessLogsRollbackCleanup', this.accessLogBucket,
       [this.loadBalancer, this.distribution]);
+  }
+
+  /** 5xx responses of the load balancer and of Moodle (its targets), summed per five minutes. */
+  public metricServerErrors(props: cloudwatch.MetricOptions = {}): cloudwatch.IMetric {
+    const options = { ...props, period: props.period ?? Duration.minutes(5) };
+    return new cloudwatch.MathExpression({
+      expression: 'FILL(elb, 0) + FILL(target, 0)',
+      usingMetrics: {
+        elb: this.loadBalancer.metrics.httpCodeElb(elbv2.HttpCodeElb.ELB_5XX_COUNT, options),
+        target: this.createdTargetGroup.metrics.httpCodeTarget(elbv2.HttpCodeTarget.TARGET_5XX_COUNT, options),
+      },
+      label: props.label ?? '5xx responses (load balancer + Moodle)',
+      period: options.period,
+    });
+  }
+
+  /** Web tasks failing their health check, the most in each minute. */
+  public metricUnhealthyTargets(props?: cloudwatch.MetricOptions): cloudwatch.IMetric {
+    return this.createdTargetGroup.metrics.unhealthyHostCount({ period: Duration.minutes(1), statistic: 'Maximum', ...props });
   }
 
   /** The origin-facing prefix list's ID in this Region, looked up at synth time (cached in cdk.context.json). */

@@ -14,9 +14,24 @@ export const alarmThresholdDefaults = {
   fileSystemIoLimitPercent: 90,
 };
 
+/** What the defaults are derived from. */
+export interface WatchedConfiguration {
+  /** The CPU utilization the web service scales to keep, percent. */
+  readonly webTargetCpuPercent: number;
+}
+
+/**
+ * The defaults for a site: the web CPU alarm stays 15 points above the CPU the service scales to keep (at least
+ * 85, at most 99), so a service scaling as intended never sets it off.
+ */
+export function derivedDefaults(watched: WatchedConfiguration): Required<MoodleAlarmThresholds> {
+  const webCpuPercent = Math.min(99, Math.max(alarmThresholdDefaults.webCpuPercent, watched.webTargetCpuPercent + 15));
+  return { ...alarmThresholdDefaults, webCpuPercent };
+}
+
 /** The thresholds with their defaults, each checked: a percentage from 1 to 100, counts and sizes above 0. */
-export function resolveThresholds(given: MoodleAlarmThresholds | undefined): Required<MoodleAlarmThresholds> {
-  const thresholds = withDefaults<Required<MoodleAlarmThresholds>>(alarmThresholdDefaults, given);
+export function resolveThresholds(given: MoodleAlarmThresholds | undefined, watched: WatchedConfiguration): Required<MoodleAlarmThresholds> {
+  const thresholds = withDefaults<Required<MoodleAlarmThresholds>>(derivedDefaults(watched), given);
   for (const [name, value] of Object.entries(thresholds)) {
     if (value instanceof Size) {
       if (value.toBytes() <= 0) throw new Error(`MoodleMonitoring: thresholds.${name} is ${value.toBytes()} bytes. Give more than 0.`);

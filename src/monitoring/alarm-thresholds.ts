@@ -14,9 +14,9 @@ export interface MoodleAlarmThresholds {
 
   /**
    * Average CPU of the web service, percent, three five-minute periods in a row (autoscaling should keep it
-   * near `targetCpuUtilizationPercent`).
+   * near the service's `targetCpuUtilizationPercent`).
    *
-   * @default 85
+   * @default - 85, or the service's `targetCpuUtilizationPercent` plus 15 when that is more (at most 99)
    */
   readonly webCpuPercent?: number;
 

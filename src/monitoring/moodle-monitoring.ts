@@ -1,7 +1,6 @@
-import { Duration, Fn, Names, SizeRoundingBehavior } from 'aws-cdk-lib';
+import { Duration, Names, SizeRoundingBehavior } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
-import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -12,11 +11,11 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import { resolveThresholds } from './alarm-threshold-defaults';
 import { MoodleAlarmThresholds } from './alarm-thresholds';
-import { MoodleCache } from '../cache';
-import { MoodleData } from '../data';
-import { MoodleEdge } from '../edge';
+import { IMoodleCache } from '../contracts/cache';
+import { IMoodleData } from '../contracts/data';
+import { IMoodleEdge } from '../contracts/edge';
+import { IMoodleService } from '../contracts/service';
 import { retainExceptOnCreate } from '../private/retain-except-on-create';
-import { MoodleService } from '../service';
 
 /**
  * Options of a {@link MoodleMonitoring}.
@@ -50,13 +49,13 @@ export interface MoodleMonitoringOptions {
  */
 export interface MoodleMonitoringProps extends MoodleMonitoringOptions {
   /** The edge whose load balancer is watched. */
-  readonly edge: MoodleEdge;
+  readonly edge: IMoodleEdge;
   /** The service whose web and cron tasks are watched. */
-  readonly service: MoodleService;
+  readonly service: IMoodleService;
   /** The database and file system. */
-  readonly data: MoodleData;
+  readonly data: IMoodleData;
   /** The cache. */
-  readonly cache: MoodleCache;
+  readonly cache: IMoodleCache;
 }
 
 /**
@@ -97,7 +96,7 @@ export class MoodleMonitoring extends Construct {
         `while the site is idle (cronIdleInterval), so the alarm would go off on every idle site. Give more than ${idleMinutes}, or omit it.`,
       );
     }
-    const thresholds = resolveThresholds(props.thresholds);
+    const thresholds = resolveThresholds(props.thresholds, { webTargetCpuPercent: service.targetCpuUtilizationPercent });
     if (props.alarmEmail !== undefined && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(props.alarmEmail)) {
       throw new Error(`MoodleMonitoring: alarmEmail '${props.alarmEmail}' is not an email address. Give one such as moodle-ops@example.edu.`);
     }
@@ -113,44 +112,23 @@ export class MoodleMonitoring extends Construct {
     // The log-derived metrics live in a namespace of this site's own, so two sites in one account and Region
     // never count each other's cron runs.
     this.metricNamespace = `Moodle/${Names.uniqueResourceName(this, { maxLength: 200, separator: '-' })}`;
-    const targetGroup = edge.targetGroup as elbv2.ApplicationTargetGroup;
     const metrics: Record<string, cloudwatch.IMetric> = {
-      LoadBalancer5xx: new cloudwatch.MathExpression({
-        expression: 'FILL(elb, 0) + FILL(target, 0)',
-        usingMetrics: {
-          elb: edge.loadBalancer.metrics.httpCodeElb(elbv2.HttpCodeElb.ELB_5XX_COUNT, { period: fiveMinutes }),
-          target: targetGroup.metrics.httpCodeTarget(elbv2.HttpCodeTarget.TARGET_5XX_COUNT, { period: fiveMinutes }),
-        },
-        label: '5xx responses (load balancer + Moodle)',
-        period: fiveMinutes,
-      }),
-      UnhealthyTargets: targetGroup.metrics.unhealthyHostCount({ period: Duration.minutes(1), statistic: 'Maximum' }),
-      WebCpu: service.webService.metricCpuUtilization({ period: fiveMinutes }),
-      WebMemory: service.webService.metricMemoryUtilization({ period: fiveMinutes }),
-      DatabaseCpu: databaseMetric(data, 'CPUUtilization', 'Average'),
-      DatabaseConnections: databaseMetric(data, 'DatabaseConnections', 'Maximum'),
-      EfsIoLimit: new cloudwatch.Metric({
-        namespace: 'AWS/EFS',
-        metricName: 'PercentIOLimit',
-        dimensionsMap: { FileSystemId: data.fileSystem.fileSystemId },
-        statistic: 'Maximum',
-        period: fiveMinutes,
-      }),
-      CronRuns: this.logPatternMetric(service.logGroup, 'CronRuns', 'Cron run completed correctly'),
-      InstallOrUpgradeFailures: this.logPatternMetric(service.logGroup, 'InstallOrUpgradeFailures', 'install-or-upgrade failed'),
-      RestartAfterSecretChangeErrors: service.restartFunction.metricErrors({ period: fiveMinutes, statistic: 'Sum' }),
+      LoadBalancer5xx: edge.metricServerErrors(),
+      UnhealthyTargets: edge.metricUnhealthyTargets(),
+      WebCpu: service.metricWebCpuUtilization(),
+      WebMemory: service.metricWebMemoryUtilization(),
+      DatabaseCpu: data.metricDatabase('CPUUtilization', { statistic: 'Average', period: fiveMinutes }),
+      DatabaseConnections: data.metricDatabase('DatabaseConnections', { statistic: 'Maximum', period: fiveMinutes }),
+      EfsIoLimit: data.metricFileSystemIoLimit(),
+      CronRuns: this.logPatternMetric(service.taskLogGroup, 'CronRuns', 'Cron run completed correctly'),
+      InstallOrUpgradeFailures: this.logPatternMetric(service.taskLogGroup, 'InstallOrUpgradeFailures', 'install-or-upgrade failed'),
+      RestartAfterSecretChangeErrors: service.metricRestartErrors(),
     };
-    if (data.databaseCluster) metrics.DatabaseCapacity = databaseMetric(data, 'ServerlessDatabaseCapacity', 'Maximum');
-    if (data.databaseInstance) metrics.DatabaseFreeStorage = databaseMetric(data, 'FreeStorageSpace', 'Minimum');
-    if (cache.replicationGroup) {
-      metrics.CacheEvictions = new cloudwatch.Metric({
-        namespace: 'AWS/ElastiCache',
-        metricName: 'Evictions',
-        dimensionsMap: { CacheClusterId: Fn.join('-', [cache.replicationGroup.ref, '001']) },
-        statistic: 'Sum',
-        period: fiveMinutes,
-      });
-    }
+    const aurora = data.moodleDbType === 'auroramysql';
+    if (aurora) metrics.DatabaseCapacity = data.metricDatabase('ServerlessDatabaseCapacity', { statistic: 'Maximum', period: fiveMinutes });
+    if (!aurora) metrics.DatabaseFreeStorage = data.metricDatabase('FreeStorageSpace', { statistic: 'Minimum', period: fiveMinutes });
+    const evictions = cache.metricEvictions();
+    if (evictions) metrics.CacheEvictions = evictions;
 
     const alarm = (name: string, description: string, threshold: number, comparison: cloudwatch.ComparisonOperator,
       evaluationPeriods = 3, treatMissingData = cloudwatch.TreatMissingData.NOT_BREACHING) => {
@@ -190,21 +168,22 @@ export class MoodleMonitoring extends Construct {
     if (metrics.CacheEvictions) alarm('CacheEvictions', 'The cache evicts keys: sessions may be lost.', 0, above, 1);
 
     const topicAction = new actions.SnsAction(this.alarmTopic);
-    for (const each of [...Object.values(this.alarms), ...cache.memoryAlarms]) {
+    for (const each of Object.values(this.alarms)) {
       each.addAlarmAction(topicAction);
       each.addOkAction(topicAction);
     }
+    cache.addAlarmAction(topicAction);
 
     this.spotInterruptionRule = new events.Rule(this, 'SpotInterruptions', {
       description: 'A Moodle web task was stopped by a Fargate Spot interruption',
       eventPattern: {
         source: ['aws.ecs'],
         detailType: ['ECS Task State Change'],
-        detail: { clusterArn: [service.cluster.clusterArn], stopCode: ['SpotInterruption'] },
+        detail: { clusterArn: [service.clusterArn], stopCode: ['SpotInterruption'] },
       },
       targets: [new targets.SnsTopic(this.alarmTopic)],
     });
-    if (data.secretRotation) {
+    if (data.rotatesSecrets) {
       // A failed rotation leaves the current password in place, so Moodle keeps working; someone should still look.
       // Any secret of the account and Region: a rotation failure elsewhere deserves the same attention.
       this.rotationFailureRule = new events.Rule(this, 'SecretRotationFailures', {
@@ -238,11 +217,4 @@ export class MoodleMonitoring extends Construct {
     });
     return filter.metric({ statistic: 'Sum', period: Duration.minutes(5) });
   }
-}
-
-function databaseMetric(data: MoodleData, metricName: string, statistic: string): cloudwatch.IMetric {
-  const period = Duration.minutes(5);
-  if (data.databaseCluster) return data.databaseCluster.metric(metricName, { statistic, period });
-  if (data.databaseInstance) return data.databaseInstance.metric(metricName, { statistic, period });
-  throw new Error('MoodleMonitoring: the data tier has neither a database instance nor a cluster to watch.');
 }

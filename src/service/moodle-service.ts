@@ -1,4 +1,5 @@
-import { Annotations, CustomResource, Duration, Stack, Token, Validations } from 'aws-cdk-lib';
+import { Annotations, CustomResource, Duration, Token, Validations } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as codebuild from 'aws-cdk-lib/aws-codebuild';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
@@ -12,15 +13,18 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
 import { DeploySteps, INSTALL_OR_UPGRADE_RESOURCE_TYPE } from './deploy-steps';
+import { followLatestRevision } from './follow-latest-revision';
 import { ImageBuild } from './image-build';
 import { MoodleServiceProps } from './moodle-service-props';
 import { RestartOnSecretChange } from './restart-on-secret-change';
 import { serviceDefaults } from './service-defaults';
+import { ServiceDeployTarget } from './service-deploy-target';
 import { resolveServiceSettings } from './service-settings';
 import { CONTAINER_NAME, moodleTaskDefinitions } from './task-definitions';
 import { IMoodleDeployTarget } from '../contracts/deploy-target';
 import { imageContract } from '../contracts/image-contract';
 import { MoodleImageTag } from '../contracts/image-tag';
+import { IMoodleService } from '../contracts/service';
 import { startAfterDeployChecks } from '../private/site-part';
 
 
@@ -29,7 +33,7 @@ import { startAfterDeployChecks } from '../private/site-part';
  * plus Fargate Spot) behind the edge's target group, a one-task cron service, and a one-off install/upgrade
  * task that every deployment runs and waits for before the services roll.
  */
-export class MoodleService extends Construct implements ec2.IConnectable {
+export class MoodleService extends Construct implements IMoodleService {
   /** The ECS cluster (Container Insights enhanced, Fargate and Fargate Spot capacity providers). */
   public readonly cluster: ecs.Cluster;
   /** The association of the FARGATE and FARGATE_SPOT capacity providers with the cluster. */
@@ -74,6 +78,8 @@ export class MoodleService extends Construct implements ec2.IConnectable {
   public readonly cpuArchitecture: ecs.CpuArchitecture;
   /** How often cron runs while the site is idle; undefined when cron never idles. */
   public readonly cronIdleInterval?: Duration;
+  /** The CPU utilization the web service scales to keep, percent. */
+  public readonly targetCpuUtilizationPercent: number;
   /** The SSM parameter holding the image tag the tasks run; only with `pipelineManagedImage`. */
   public readonly imageTagParameter?: ssm.StringParameter;
   /** What a `MoodlePipeline` needs to roll images out to this service; only with `pipelineManagedImage`. */
@@ -99,6 +105,7 @@ export class MoodleService extends Construct implements ec2.IConnectable {
     } = settings;
     this.cpuArchitecture = settings.cpuArchitecture;
     this.cronIdleInterval = settings.cronIdleInterval;
+    this.targetCpuUtilizationPercent = targetCpu;
     this.adminUser = adminUser;
 
     // ---- Shared pieces ---------------------------------------------------------------------------------
@@ -318,10 +325,10 @@ export class MoodleService extends Construct implements ec2.IConnectable {
     });
     this.databaseSecretChangeRule = restart.rule;
     this.restartFunction = restart.function;
-    this.rotateAfterInstall(data.databaseSecret);
+    data.afterDatabaseUserCreated(this.installOrUpgrade);
 
     if (this.imageTagParameter && this.repository) {
-      this.deployTarget = {
+      this.deployTarget = new ServiceDeployTarget(this, 'DeployTarget', {
         imageRepository: this.repository,
         imageTagParameter: this.imageTagParameter,
         cpuArchitecture: this.cpuArchitecture,
@@ -335,25 +342,33 @@ export class MoodleService extends Construct implements ec2.IConnectable {
         taskSubnets: network.applicationSubnets,
         taskSecurityGroups: [this.securityGroup],
         assignPublicIp,
-      };
+      });
     }
   }
 
-  /**
-   * Creating a rotation schedule tests the rotation at once, logging in as Moodle's user, which the install
-   * task creates: the schedule waits for that step. Across stacks that would be a dependency cycle.
-   */
-  private rotateAfterInstall(databaseSecret: secretsmanager.ISecret): void {
-    const schedules = databaseSecret.node.findAll().filter((child) => child instanceof secretsmanager.RotationSchedule);
-    for (const schedule of schedules) {
-      if (Stack.of(schedule) === Stack.of(this)) {
-        schedule.node.addDependency(this.installOrUpgrade);
-      } else {
-        Annotations.of(this).addWarningV2('moodle-on-fargate:rotationInOtherStack',
-          'The database secret rotates from another stack, so its first test may run before the install task has created ' +
-          'Moodle\'s database user, and fail. Deploy that rotation after this stack, or keep the data tier in this stack.');
-      }
-    }
+  /** ARN of the cluster. */
+  public get clusterArn(): string {
+    return this.cluster.clusterArn;
+  }
+
+  /** `logGroup`, as the IMoodleService contract names it. */
+  public get taskLogGroup(): logs.ILogGroup {
+    return this.logGroup;
+  }
+
+  /** Average CPU utilization of the web service, percent, per five minutes. */
+  public metricWebCpuUtilization(props?: cloudwatch.MetricOptions): cloudwatch.IMetric {
+    return this.webService.metricCpuUtilization({ period: Duration.minutes(5), ...props });
+  }
+
+  /** Average memory utilization of the web service, percent, per five minutes. */
+  public metricWebMemoryUtilization(props?: cloudwatch.MetricOptions): cloudwatch.IMetric {
+    return this.webService.metricMemoryUtilization({ period: Duration.minutes(5), ...props });
+  }
+
+  /** Failed attempts to replace the tasks after the database secret changed, summed per five minutes. */
+  public metricRestartErrors(props?: cloudwatch.MetricOptions): cloudwatch.IMetric {
+    return this.restartFunction.metricErrors({ period: Duration.minutes(5), statistic: 'Sum', ...props });
   }
 
   /** Target tracking on ALB requests per target: needs the load balancer and target group full names. */
@@ -374,18 +389,6 @@ export class MoodleService extends Construct implements ec2.IConnectable {
       targetValue: requestsPerTarget,
     });
   }
-}
-
-/**
- * Points a service at its task definition family's latest revision, so a CloudFormation update of the service
- * never sends it back to the revision CloudFormation registered before the pipeline registered its own. A new
- * revision registered by CloudFormation (a configuration change) still rolls out: its ARN is the service's
- * force-deployment nonce.
- */
-function followLatestRevision(service: ecs.FargateService, taskDefinition: ecs.TaskDefinition): void {
-  const cfnService = service.node.defaultChild as ecs.CfnService;
-  cfnService.taskDefinition = taskDefinition.family;
-  cfnService.forceNewDeployment = { enableForceNewDeployment: true, forceNewDeploymentNonce: taskDefinition.taskDefinitionArn };
 }
 
 function isAttached(targetGroup: elbv2.ApplicationTargetGroup): boolean {

@@ -246,3 +246,13 @@ describe('MoodleCache bad input', () => {
     expect(() => cacheStack({ deployment: MoodleCacheDeployment.nodes({ port: 80 }) })).toThrow(/port is 80\. Give a port from 1024 to 65535/);
   });
 });
+
+describe('MoodleCache metrics for monitoring', () => {
+  test('evictions of the primary node of a replication group; none for a serverless cache', () => {
+    const nodes = cacheStack();
+    const metric = nodes.cache.metricEvictions() as any;
+    expect(metric.metricName).toBe('Evictions');
+    expect(nodes.stack.resolve(metric.dimensions.CacheClusterId)).toEqual({ 'Fn::Join': ['-', [{ Ref: nodes.stack.resolve(nodes.cache.replicationGroup!.ref).Ref }, '001']] });
+    expect(cacheStack({ deployment: MoodleCacheDeployment.serverless() }).cache.metricEvictions()).toBeUndefined();
+  });
+});

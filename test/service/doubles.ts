@@ -2,18 +2,18 @@
 // IMoodleCache and IMoodleEdge with real L2 resources, so the service's grants and security-group rules land
 // on real resources in the test stack. They stand in for MoodleData, MoodleCache and MoodleEdge, which other
 // folders implement; every acknowledgment below concerns the double, not the shipped constructs.
-import { Stack, Validations } from 'aws-cdk-lib';
+import { Duration, Stack, Validations } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as efs from 'aws-cdk-lib/aws-efs';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import { Construct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
 import { IMoodleNetwork } from '../../src/contracts';
 import { IMoodleCache } from '../../src/contracts/cache';
 import { IMoodleData } from '../../src/contracts/data';
 import { IMoodleEdge } from '../../src/contracts/edge';
 import { imageContract } from '../../src/contracts/image-contract';
-import { MoodleServiceProps } from '../../src/service';
 
 const DOUBLE = 'Test double standing in for another tier; not part of the shipped constructs.';
 
@@ -49,6 +49,10 @@ export class DataDouble extends Construct implements IMoodleData {
   public readonly databaseConnections: ec2.Connections;
   public readonly fileSystem: efs.FileSystem;
   public readonly accessPoint: efs.AccessPoint;
+  public readonly autoPauseAfter?: Duration;
+  public readonly rotatesSecrets = false;
+  /** The steps the service said create Moodle's database user. */
+  public readonly databaseUserSteps: IConstruct[] = [];
 
   constructor(scope: Construct, id: string, network: IMoodleNetwork, withAdminSecret = true) {
     super(scope, id);
@@ -75,6 +79,18 @@ export class DataDouble extends Construct implements IMoodleData {
       createAcl: { ownerUid: String(imageContract.posixUid), ownerGid: String(imageContract.posixGid), permissions: '750' },
     });
   }
+
+  public afterDatabaseUserCreated(step: IConstruct): void {
+    this.databaseUserSteps.push(step);
+  }
+
+  public metricDatabase(metricName: string, props?: cloudwatch.MetricOptions): cloudwatch.IMetric {
+    return new cloudwatch.Metric({ namespace: 'AWS/RDS', metricName, dimensionsMap: { DBInstanceIdentifier: 'moodle' }, ...props });
+  }
+
+  public metricFileSystemIoLimit(props?: cloudwatch.MetricOptions): cloudwatch.IMetric {
+    return new cloudwatch.Metric({ namespace: 'AWS/EFS', metricName: 'PercentIOLimit', dimensionsMap: { FileSystemId: this.fileSystem.fileSystemId }, ...props });
+  }
 }
 
 export class CacheDouble extends Construct implements IMoodleCache {
@@ -92,6 +108,32 @@ export class CacheDouble extends Construct implements IMoodleCache {
     }
     const securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', { vpc: network.vpc, allowAllOutbound: false });
     this.connections = new ec2.Connections({ securityGroups: [securityGroup] });
+  }
+
+  public metricEvictions(): cloudwatch.IMetric | undefined {
+    return undefined;
+  }
+
+  public addAlarmAction(): void {}
+}
+
+/** An edge of a given target group, such as an imported one. */
+export class EdgeStub extends Construct implements IMoodleEdge {
+  constructor(
+    scope: Construct, id: string,
+    public readonly siteUrl: string,
+    public readonly targetGroup: elbv2.IApplicationTargetGroup,
+    public readonly forwardingProxies?: number,
+  ) {
+    super(scope, id);
+  }
+
+  public metricServerErrors(props?: cloudwatch.MetricOptions): cloudwatch.IMetric {
+    return this.targetGroup.metrics.httpCodeTarget(elbv2.HttpCodeTarget.TARGET_5XX_COUNT, props);
+  }
+
+  public metricUnhealthyTargets(props?: cloudwatch.MetricOptions): cloudwatch.IMetric {
+    return this.targetGroup.metrics.unhealthyHostCount(props);
   }
 }
 
@@ -118,6 +160,14 @@ export class EdgeDouble extends Construct implements IMoodleEdge {
     });
     this.loadBalancer.addListener('Listener', { port: 80, open: false, defaultTargetGroups: [this.targetGroup] });
   }
+
+  public metricServerErrors(props?: cloudwatch.MetricOptions): cloudwatch.IMetric {
+    return this.targetGroup.metrics.httpCodeTarget(elbv2.HttpCodeTarget.TARGET_5XX_COUNT, props);
+  }
+
+  public metricUnhealthyTargets(props?: cloudwatch.MetricOptions): cloudwatch.IMetric {
+    return this.targetGroup.metrics.unhealthyHostCount(props);
+  }
 }
 
 export interface TierOptions {
@@ -133,6 +183,11 @@ export function tiers(stack: Stack, options: TierOptions = {}) {
   const data = new DataDouble(stack, 'Data', network, options.databaseAdminSecret ?? true);
   const cache = new CacheDouble(stack, 'Cache', network, options.cacheAuth ?? true);
   const edge = new EdgeDouble(stack, 'Edge', network, options.siteUrl);
-  const props: MoodleServiceProps = { network, data, cache, edge, adminEmail: 'moodle-admin@example.edu' };
+  const props = { network, data, cache, edge, adminEmail: 'moodle-admin@example.edu' };
   return { network, data, cache, edge, props };
+}
+
+/** The same double with some of its fields replaced (its methods kept). */
+export function withFields<T extends object>(double: T, overrides: { [K in keyof T]?: unknown }): T {
+  return Object.assign(Object.create(Object.getPrototypeOf(double)), double, overrides);
 }

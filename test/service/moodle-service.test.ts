@@ -8,8 +8,7 @@ import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { CacheDouble, DataDouble, EdgeDouble, TierOptions, tiers } from './doubles';
-import { IMoodleData } from '../../src/contracts/data';
+import { CacheDouble, DataDouble, EdgeDouble, EdgeStub, TierOptions, tiers, withFields } from './doubles';
 import { MoodleData } from '../../src/data';
 import { MoodleNetwork, NatLayout } from '../../src/network';
 import { MoodleService, MoodleServiceProps } from '../../src/service';
@@ -474,6 +473,15 @@ describe('MoodleService defaults', () => {
     template.resourceCountIs('AWS::ApplicationAutoScaling::ScalableTarget', 1);
   });
 
+  test('tells the data tier which step creates Moodle\'s database user, and hands the pipeline a construct', () => {
+    const managedStack = testStack();
+    const { props, data } = tiers(managedStack);
+    const managed = new MoodleService(managedStack, 'Service', { ...props, pipelineManagedImage: true });
+    expect(data.databaseUserSteps).toEqual([managed.installOrUpgrade]);
+    expect(managed.deployTarget!.node.path).toBe('Test/Service/DeployTarget');
+    expect(managed.deployTarget!.webService).toBe(managed.webService);
+  });
+
   test('exposes what it created', () => {
     expect(service.webService).toBeDefined();
     expect(service.cronService).toBeDefined();
@@ -507,7 +515,7 @@ describe('MoodleService props', () => {
     new MoodleService(stack, 'Service', { network, data, cache, edge, adminEmail: 'moodle-admin@example.edu' });
     Template.fromStack(stack);
     Template.fromStack(dataStack);
-    expect(Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('rotates from another stack'))).toHaveLength(1);
+    expect(Annotations.fromStack(dataStack).findWarning('*', Match.stringLikeRegexp('rotates from another stack'))).toHaveLength(1);
     expect(dataStack.dependencies).toEqual([]);
   });
 
@@ -515,7 +523,7 @@ describe('MoodleService props', () => {
     const stack = testStack();
     const { props } = tiers(stack);
     const secret = secretsmanager.Secret.fromSecretNameV2(stack, 'Imported', 'moodle/db');
-    new MoodleService(stack, 'Service', { ...props, data: { ...props.data, databaseSecret: secret } as IMoodleData });
+    new MoodleService(stack, 'Service', { ...props, data: withFields(props.data, { databaseSecret: secret }) });
     const rule = Object.values(Template.fromStack(stack).findResources('AWS::Events::Rule'))
       .find((candidate) => candidate.Properties.EventPattern?.['detail-type']?.[0] === 'Secret Label Updated')!;
     expect(JSON.stringify(rule.Properties.EventPattern.resources[0])).toContain(':secret:moodle/db-');
@@ -645,7 +653,7 @@ describe('MoodleService props', () => {
   test('behind proxies that append to X-Forwarded-For, the tasks learn how many (MOODLE_PROXY_HOPS)', () => {
     const stack = testStack();
     const { props } = tiers(stack);
-    new MoodleService(stack, 'Service', { ...props, edge: { siteUrl: props.edge.siteUrl, targetGroup: props.edge.targetGroup, forwardingProxies: 2 } });
+    new MoodleService(stack, 'Service', { ...props, edge: new EdgeStub(stack, 'Proxied', props.edge.siteUrl, props.edge.targetGroup, 2) });
     const template = checkStack(stack, 'service-behind-proxies');
     for (const id of ['WebTaskDefinition', 'CronTaskDefinition', 'InstallTaskDefinition']) {
       expect(environmentOf(containerOf(template, id))).toMatchObject({ MOODLE_PROXY_HOPS: '2' });
@@ -655,14 +663,14 @@ describe('MoodleService props', () => {
   test.each([[-1], [1.5], [6]])('forwardingProxies %p is rejected with the range', (proxies) => {
     const stack = testStack();
     const { props } = tiers(stack);
-    expect(() => new MoodleService(stack, 'Service', { ...props, edge: { siteUrl: props.edge.siteUrl, targetGroup: props.edge.targetGroup, forwardingProxies: proxies } }))
+    expect(() => new MoodleService(stack, 'Service', { ...props, edge: new EdgeStub(stack, 'Proxied', props.edge.siteUrl, props.edge.targetGroup, proxies) }))
       .toThrow(/edge\.forwardingProxies is .*from 0 to 5/);
   });
 
   test('a cache without AUTH and without TLS', () => {
     const stack = testStack();
     const { props, network } = tiers(stack, { cacheAuth: false });
-    const cache = { ...props.cache, transitEncryption: false, authSecret: undefined, connections: props.cache.connections, endpointAddress: 'cache.internal', port: 6380 };
+    const cache = withFields(props.cache, { transitEncryption: false, authSecret: undefined, endpointAddress: 'cache.internal', port: 6380 });
     new MoodleService(stack, 'Service', { ...props, cache });
     const template = checkStack(stack, 'service-plain-cache');
     const web = containerOf(template, 'WebTaskDefinition');
@@ -696,7 +704,7 @@ describe('MoodleService props', () => {
       targetGroupArn: 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/moodle/0123456789abcdef',
       loadBalancerArns: 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/app/moodle/fedcba9876543210',
     });
-    new MoodleService(stack, 'Service', { ...props, edge: { siteUrl: 'https://moodle.example.edu', targetGroup } });
+    new MoodleService(stack, 'Service', { ...props, edge: new EdgeStub(stack, 'Stub', 'https://moodle.example.edu', targetGroup) });
     const template = Template.fromStack(stack);
     template.hasResourceProperties('AWS::ApplicationAutoScaling::ScalingPolicy', {
       TargetTrackingScalingPolicyConfiguration: Match.objectLike({
@@ -783,7 +791,7 @@ describe('MoodleService with a database that pauses (Aurora Serverless v2 at 0 A
   const pausing = (overrides: Partial<MoodleServiceProps> = {}) => {
     const stack = testStack();
     const { props } = tiers(stack);
-    const data = { ...props.data, autoPauseAfter: Duration.minutes(10) } as IMoodleData;
+    const data = withFields(props.data, { autoPauseAfter: Duration.minutes(10) });
     const service = new MoodleService(stack, 'Service', { ...props, data, ...overrides });
     return { stack, service };
   };
@@ -827,7 +835,7 @@ describe('MoodleService with a database that pauses (Aurora Serverless v2 at 0 A
   test('a cronIdleInterval not longer than the database\'s autoPauseAfter fails: the database would never pause', () => {
     const stack = testStack();
     const { props } = tiers(stack);
-    const data = { ...props.data, autoPauseAfter: Duration.hours(1) } as IMoodleData;
+    const data = withFields(props.data, { autoPauseAfter: Duration.hours(1) });
     expect(() => new MoodleService(stack, 'Service', { ...props, data, cronIdleInterval: Duration.minutes(30) })).toThrow(
       /cronIdleInterval \(30 minutes\) is not longer than the database's autoPauseAfter \(1 hour\).*Raise cronIdleInterval/,
     );
@@ -903,7 +911,7 @@ describe('MoodleService rejects bad input at synth', () => {
     const stack = testStack();
     const { props, network } = tiers(stack);
     const targetGroup = new elbv2.ApplicationTargetGroup(stack, 'Lonely', { vpc: network.vpc, port: 8080, targetType: elbv2.TargetType.IP });
-    expect(() => new MoodleService(stack, 'Service', { ...props, edge: { siteUrl: 'https://moodle.example.edu', targetGroup } })).toThrow(
+    expect(() => new MoodleService(stack, 'Service', { ...props, edge: new EdgeStub(stack, 'Stub', 'https://moodle.example.edu', targetGroup) })).toThrow(
       /edge\.targetGroup is not attached to a load balancer listener yet.*Add the target group to an ALB listener/,
     );
   });
@@ -920,8 +928,8 @@ describe('MoodleService site URL with tokens', () => {
     const stack = testStack();
     const { props } = tiers(stack);
     const domain = new secretsmanager.Secret(stack, 'Stand-in').secretName; // any string token
-    expect(() => new MoodleService(stack, 'Ok', { ...props, edge: { ...props.edge, siteUrl: `https://${domain}` } })).not.toThrow();
-    expect(() => new MoodleService(stack, 'Bad', { ...props, edge: { ...props.edge, siteUrl: `http://${domain}` } })).toThrow(
+    expect(() => new MoodleService(stack, 'Ok', { ...props, edge: withFields(props.edge, { siteUrl: `https://${domain}` }) })).not.toThrow();
+    expect(() => new MoodleService(stack, 'Bad', { ...props, edge: withFields(props.edge, { siteUrl: `http://${domain}` }) })).toThrow(
       /edge\.siteUrl is 'http:\/\/…', but Moodle's wwwroot must be an https:\/\/ URL/,
     );
   });
