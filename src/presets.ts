@@ -6,6 +6,7 @@ import { MoodleDatabase, MoodleDataOptions } from './data';
 import { CREATED_DATABASE_PROPS } from './data/moodle-data-props';
 import { MoodleEdgeOptions } from './edge';
 import { MoodleNetworkProps, NatLayout } from './network';
+import { check } from './private/validation';
 import { withDefaults } from './private/with-defaults';
 import { MoodleServiceOptions } from './service';
 
@@ -101,12 +102,11 @@ export interface GivenParts {
 export function resolveParts(preset: MoodlePreset, given: GivenParts): PresetValues {
   const values = presetValues(preset);
   const data = withDefaults(dataPreset(values.data, given.data ?? {}), given.data);
-  if (values.data.removalPolicy === RemovalPolicy.DESTROY && given.data?.deletionProtection === true && given.data.removalPolicy === undefined) {
-    throw new Error(
-      `MoodleOnFargate: preset ${preset} destroys the data with the stack (data.removalPolicy DESTROY), but data.deletionProtection is true. ` +
-      'Set data.removalPolicy to RemovalPolicy.SNAPSHOT or RETAIN as well to keep the data, or remove data.deletionProtection.',
-    );
-  }
+  check('MoodleOnFargate', [[
+    values.data.removalPolicy === RemovalPolicy.DESTROY && given.data?.deletionProtection === true && given.data.removalPolicy === undefined,
+    `preset ${preset} destroys the data with the stack (data.removalPolicy DESTROY), but data.deletionProtection is true. ` +
+    'Set data.removalPolicy to RemovalPolicy.SNAPSHOT or RETAIN as well to keep the data, or remove data.deletionProtection.',
+  ]]);
   return {
     network: given.network?.vpc ? given.network : withDefaults(values.network, given.network),
     data,

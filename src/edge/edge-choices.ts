@@ -1,9 +1,12 @@
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import { Construct } from 'constructs';
 import { edgeDefaults } from './edge-defaults';
-import { certificateRegion, validateCloudFrontCertificate, validateDomainInZone, validateDomainName, validateWebAclArn } from './edge-validation';
+import {
+  certificateRegion, validateCloudFrontCertificate, validateDomainName, validateEdgeDomainInZone, validateLoginRateLimit, validateWebAclArn,
+} from './edge-validation';
 import { MoodleEdgeProps } from './moodle-edge-props';
-import { MoodleWebAcl, validateLoginRateLimit } from './moodle-web-acl';
+import { MoodleWebAcl } from './moodle-web-acl';
+import { isOrAre, strayProps, Validator } from '../private/validation';
 
 // What MoodleEdge uses for the custom domain's certificates and for WAF: nothing, what was given, or what it creates.
 
@@ -16,62 +19,44 @@ export interface ResolvedCertificates {
 /** The three domain modes: none; domainName + hostedZone (created); domainName + certificate(s) (given). */
 export function resolveCertificates(scope: Construct, props: MoodleEdgeProps, region: string): ResolvedCertificates {
   const { domainName, hostedZone } = props;
+  const validator = new Validator('MoodleEdge');
   if (domainName === undefined) {
-    const stray = (['hostedZone', 'certificate', 'loadBalancerCertificate'] as const).filter((name) => props[name] !== undefined);
-    if (stray.length > 0) {
-      throw new Error(
-        `MoodleEdge: ${stray.join(', ')} ${stray.length > 1 ? 'are' : 'is'} set but domainName is not; without domainName the site is served on the CloudFront domain and uses no certificate or DNS record. Set domainName, or remove ${stray.join(', ')}.`,
-      );
-    }
+    validator.rejectStray(props, ['hostedZone', 'certificate', 'loadBalancerCertificate'], (stray) =>
+      `${stray.join(', ')} ${isOrAre(stray)} set but domainName is not; without domainName the site is served on the CloudFront domain and uses no certificate or DNS record. Set domainName, or remove ${stray.join(', ')}.`,
+    );
+    validator.throwIfAny();
     return {};
   }
-  validateDomainName('MoodleEdge', domainName);
-  if (hostedZone === undefined && props.certificate === undefined) {
-    throw new Error(
-      `MoodleEdge: domainName '${domainName}' is set without hostedZone or certificate, so there is no certificate for it. Give hostedZone (the Route 53 zone of the domain: certificates and alias records are created), or certificate (us-east-1) and loadBalancerCertificate (${region}) for existing certificates.`,
-    );
-  }
-  if (hostedZone) validateDomainInZone('MoodleEdge', domainName, hostedZone);
+  validateCertificateChoice(validator, props, domainName, region);
+  validator.throwIfAny();
 
-  let cloudFront = props.certificate;
-  let loadBalancer = props.loadBalancerCertificate;
-  if (cloudFront) validateCloudFrontCertificate('MoodleEdge', cloudFront);
-  if (loadBalancer) {
-    const lbRegion = certificateRegion(loadBalancer);
-    if (lbRegion !== undefined && lbRegion !== region) {
-      throw new Error(
-        `MoodleEdge: loadBalancerCertificate is in ${lbRegion}, but the load balancer is in ${region} and can only use ACM certificates from its own Region. Request or import the certificate for '${domainName}' in ${region}, or omit loadBalancerCertificate and give hostedZone to have it created.`,
-      );
-    }
-  }
-
-  const inUsEast1 = region === 'us-east-1';
-  if (!cloudFront) {
-    if (!inUsEast1) {
-      throw new Error(
-        `MoodleEdge: the stack is in ${region}, but CloudFront's certificate for '${domainName}' must be created in us-east-1. Create it with MoodleEdgeGlobal in a stack with env: { region: 'us-east-1' } and crossRegionReferences: true, and pass certificate: global.certificate (this stack needs crossRegionReferences: true too).`,
-      );
-    }
-    cloudFront = new acm.Certificate(scope, 'Certificate', {
-      domainName,
-      validation: acm.CertificateValidation.fromDns(hostedZone),
-    });
-  }
-  if (!loadBalancer) {
-    if (inUsEast1) {
-      loadBalancer = cloudFront;
-    } else if (hostedZone) {
-      loadBalancer = new acm.Certificate(scope, 'LoadBalancerCertificate', {
-        domainName,
-        validation: acm.CertificateValidation.fromDns(hostedZone),
-      });
-    } else {
-      throw new Error(
-        `MoodleEdge: certificate is given but loadBalancerCertificate is not, and without hostedZone MoodleEdge cannot create one; the load balancer in ${region} needs its own certificate for '${domainName}'. Pass loadBalancerCertificate (an ACM certificate in ${region}), or hostedZone to have it created.`,
-      );
-    }
-  }
+  const newCertificate = (id: string) => new acm.Certificate(scope, id, { domainName, validation: acm.CertificateValidation.fromDns(hostedZone) });
+  const cloudFront = props.certificate ?? newCertificate('Certificate');
+  const loadBalancer = props.loadBalancerCertificate ?? (region === 'us-east-1' ? cloudFront : newCertificate('LoadBalancerCertificate'));
   return { cloudFront, loadBalancer };
+}
+
+/** The problems of a custom domain's certificate props, all of them. */
+function validateCertificateChoice(validator: Validator, props: MoodleEdgeProps, domainName: string, region: string): void {
+  const { hostedZone, certificate, loadBalancerCertificate } = props;
+  validateDomainName(validator, domainName);
+  const noCertificate = hostedZone === undefined && certificate === undefined;
+  validator.check(noCertificate,
+    `domainName '${domainName}' is set without hostedZone or certificate, so there is no certificate for it. Give hostedZone (the Route 53 zone of the domain: certificates and alias records are created), or certificate (us-east-1) and loadBalancerCertificate (${region}) for existing certificates.`,
+  );
+  if (hostedZone) validateEdgeDomainInZone(validator, domainName, hostedZone);
+  if (certificate) validateCloudFrontCertificate(validator, certificate);
+  const lbRegion = loadBalancerCertificate && certificateRegion(loadBalancerCertificate);
+  validator.check(lbRegion !== undefined && lbRegion !== region,
+    () => `loadBalancerCertificate is in ${lbRegion}, but the load balancer is in ${region} and can only use ACM certificates from its own Region. Request or import the certificate for '${domainName}' in ${region}, or omit loadBalancerCertificate and give hostedZone to have it created.`,
+  );
+  if (noCertificate || region === 'us-east-1') return;
+  validator.check(certificate === undefined,
+    `the stack is in ${region}, but CloudFront's certificate for '${domainName}' must be created in us-east-1. Create it with MoodleEdgeGlobal in a stack with env: { region: 'us-east-1' } and crossRegionReferences: true, and pass certificate: global.certificate (this stack needs crossRegionReferences: true too).`,
+  );
+  validator.check(certificate !== undefined && loadBalancerCertificate === undefined && hostedZone === undefined,
+    `certificate is given but loadBalancerCertificate is not, and without hostedZone MoodleEdge cannot create one; the load balancer in ${region} needs its own certificate for '${domainName}'. Pass loadBalancerCertificate (an ACM certificate in ${region}), or hostedZone to have it created.`,
+  );
 }
 
 /** The web ACL of the distribution: none, given or created. */
@@ -82,32 +67,29 @@ export interface ResolvedWebAcl {
 
 export function resolveWebAcl(scope: Construct, props: MoodleEdgeProps, region: string): ResolvedWebAcl {
   const enableWaf = props.enableWaf ?? edgeDefaults.enableWaf;
+  const validator = new Validator('MoodleEdge');
   if (!enableWaf) {
-    const stray = (['webAclArn', 'loginRateLimit', 'wafLogRetention'] as const).filter((name) => props[name] !== undefined);
-    if (stray.length > 0) {
-      throw new Error(
-        `MoodleEdge: ${stray.join(', ')} ${stray.length > 1 ? 'are' : 'is'} set but enableWaf is false. Remove ${stray.join(', ')}, or set enableWaf to true.`,
-      );
-    }
+    validator.rejectStray(props, ['webAclArn', 'loginRateLimit', 'wafLogRetention'], (stray) =>
+      `${stray.join(', ')} ${isOrAre(stray)} set but enableWaf is false. Remove ${stray.join(', ')}, or set enableWaf to true.`,
+    );
+    validator.throwIfAny();
     return {};
   }
-  if (props.loginRateLimit !== undefined) validateLoginRateLimit(props.loginRateLimit, 'MoodleEdge');
+  if (props.loginRateLimit !== undefined) validateLoginRateLimit(validator, props.loginRateLimit);
   if (props.webAclArn !== undefined) {
-    for (const name of ['loginRateLimit', 'wafLogRetention'] as const) {
-      if (props[name] !== undefined) {
-        throw new Error(
-          `MoodleEdge: ${name} is set together with webAclArn, but it only shapes the web ACL MoodleEdge creates. Set ${name} where the web ACL is created (MoodleEdgeGlobal or MoodleWebAcl), or remove webAclArn.`,
-        );
-      }
+    for (const name of strayProps(props, ['loginRateLimit', 'wafLogRetention'])) {
+      validator.check(true,
+        `${name} is set together with webAclArn, but it only shapes the web ACL MoodleEdge creates. Set ${name} where the web ACL is created (MoodleEdgeGlobal or MoodleWebAcl), or remove webAclArn.`,
+      );
     }
-    validateWebAclArn('MoodleEdge', props.webAclArn);
+    validateWebAclArn(validator, props.webAclArn);
+    validator.throwIfAny();
     return { arn: props.webAclArn };
   }
-  if (region !== 'us-east-1') {
-    throw new Error(
-      `MoodleEdge: the stack is in ${region}, but AWS WAF for CloudFront (scope CLOUDFRONT) must be created in us-east-1. Create the web ACL with MoodleEdgeGlobal in a stack with env: { region: 'us-east-1' } and crossRegionReferences: true and pass webAclArn: global.webAclArn (this stack needs crossRegionReferences: true too), or set enableWaf: false (not recommended).`,
-    );
-  }
+  validator.check(region !== 'us-east-1',
+    `the stack is in ${region}, but AWS WAF for CloudFront (scope CLOUDFRONT) must be created in us-east-1. Create the web ACL with MoodleEdgeGlobal in a stack with env: { region: 'us-east-1' } and crossRegionReferences: true and pass webAclArn: global.webAclArn (this stack needs crossRegionReferences: true too), or set enableWaf: false (not recommended).`,
+  );
+  validator.throwIfAny();
   const created = new MoodleWebAcl(scope, 'WebAcl', { loginRateLimit: props.loginRateLimit, logRetention: props.wafLogRetention });
   return { arn: created.webAclArn, created };
 }

@@ -1,11 +1,12 @@
-import { Stack, Token } from 'aws-cdk-lib';
+import { Stack } from 'aws-cdk-lib';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import { Construct } from 'constructs';
 import { edgeDefaults } from './edge-defaults';
-import { validateDomainInZone, validateDomainName } from './edge-validation';
+import { validateDomainName, validateEdgeDomainInZone } from './edge-validation';
 import { MoodleWebAcl } from './moodle-web-acl';
+import { isLiteral, Validator } from '../private/validation';
 
 /**
  * Properties of a {@link MoodleEdgeGlobal}.
@@ -64,35 +65,31 @@ export class MoodleEdgeGlobal extends Construct {
 
   constructor(scope: Construct, id: string, props: MoodleEdgeGlobalProps = {}) {
     super(scope, id);
+    const validator = new Validator('MoodleEdgeGlobal');
     const region = Stack.of(this).region;
-    if (Token.isUnresolved(region) || region !== 'us-east-1') {
-      throw new Error(
-        `MoodleEdgeGlobal: the stack is in ${Token.isUnresolved(region) ? 'a Region unknown at synth time' : region}, but CloudFront certificates and web ACLs must be created in us-east-1. Put MoodleEdgeGlobal in a stack with env: { account, region: 'us-east-1' } and crossRegionReferences: true.`,
-      );
-    }
-    if ((props.domainName === undefined) !== (props.hostedZone === undefined)) {
-      const given = props.domainName !== undefined ? 'domainName' : 'hostedZone';
-      const missing = props.domainName !== undefined ? 'hostedZone' : 'domainName';
-      throw new Error(
-        `MoodleEdgeGlobal: ${given} is set but ${missing} is not; the certificate needs both. Give ${missing} too, or remove ${given} to create no certificate.`,
-      );
-    }
+    validator.check(!isLiteral(region) || region !== 'us-east-1',
+      `the stack is in ${isLiteral(region) ? region : 'a Region unknown at synth time'}, but CloudFront certificates and web ACLs must be created in us-east-1. Put MoodleEdgeGlobal in a stack with env: { account, region: 'us-east-1' } and crossRegionReferences: true.`,
+    );
+    const [given, missing] = props.domainName !== undefined ? ['domainName', 'hostedZone'] : ['hostedZone', 'domainName'];
+    validator.check((props.domainName === undefined) !== (props.hostedZone === undefined),
+      `${given} is set but ${missing} is not; the certificate needs both. Give ${missing} too, or remove ${given} to create no certificate.`,
+    );
+    if (props.domainName !== undefined) validateDomainName(validator, props.domainName);
+    if (props.domainName !== undefined && props.hostedZone !== undefined) validateEdgeDomainInZone(validator, props.domainName, props.hostedZone);
+    const enableWaf = props.enableWaf ?? edgeDefaults.enableWaf;
+    validator.checkAll([
+      [!enableWaf && props.wafLogRetention !== undefined,
+        'wafLogRetention is set but enableWaf is false; it is the web ACL\'s log retention. Remove wafLogRetention, or set enableWaf to true.'],
+      [!enableWaf && props.loginRateLimit !== undefined,
+        'loginRateLimit is set but enableWaf is false; the rate limit is a WAF rule. Remove loginRateLimit, or set enableWaf to true.'],
+    ]);
+    validator.throwIfAny();
+
     if (props.domainName !== undefined && props.hostedZone !== undefined) {
-      validateDomainName('MoodleEdgeGlobal', props.domainName);
-      validateDomainInZone('MoodleEdgeGlobal', props.domainName, props.hostedZone);
       this.certificate = new acm.Certificate(this, 'Certificate', {
         domainName: props.domainName,
         validation: acm.CertificateValidation.fromDns(props.hostedZone),
       });
-    }
-    const enableWaf = props.enableWaf ?? edgeDefaults.enableWaf;
-    if (!enableWaf && props.wafLogRetention !== undefined) {
-      throw new Error('MoodleEdgeGlobal: wafLogRetention is set but enableWaf is false; it is the web ACL\'s log retention. Remove wafLogRetention, or set enableWaf to true.');
-    }
-    if (!enableWaf && props.loginRateLimit !== undefined) {
-      throw new Error(
-        'MoodleEdgeGlobal: loginRateLimit is set but enableWaf is false; the rate limit is a WAF rule. Remove loginRateLimit, or set enableWaf to true.',
-      );
     }
     if (enableWaf) {
       this.webAcl = new MoodleWebAcl(this, 'WebAcl', { loginRateLimit: props.loginRateLimit, logRetention: props.wafLogRetention });

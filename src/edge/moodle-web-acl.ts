@@ -1,8 +1,10 @@
-import { Names, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { Names, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
-import { edgeDefaults, edgeLimits, loginPath, wafCountedCommonRules } from './edge-defaults';
+import { edgeDefaults, loginPath, wafCountedCommonRules } from './edge-defaults';
+import { validateLoginRateLimit } from './edge-validation';
+import { Validator } from '../private/validation';
 
 /**
  * Properties of a {@link MoodleWebAcl}.
@@ -49,8 +51,10 @@ export class MoodleWebAcl extends Construct {
   constructor(scope: Construct, id: string, props: MoodleWebAclProps = {}) {
     super(scope, id);
     const loginRateLimit = props.loginRateLimit ?? edgeDefaults.loginRateLimit;
-    validateLoginRateLimit(loginRateLimit);
-    requireUsEast1(this);
+    const validator = new Validator('MoodleWebAcl');
+    validateLoginRateLimit(validator, loginRateLimit);
+    validateUsEast1(validator, this);
+    validator.throwIfAny();
 
     const metricPrefix = Names.uniqueResourceName(this, { maxLength: 64, separator: '-' });
     const visibility = (name: string): wafv2.CfnWebACL.VisibilityConfigProperty => ({
@@ -140,26 +144,13 @@ export class MoodleWebAcl extends Construct {
   }
 }
 
-/** Fails unless `loginRateLimit` is an integer AWS WAF accepts. */
-export function validateLoginRateLimit(limit: number, construct = 'MoodleWebAcl'): void {
-  if (Token.isUnresolved(limit)) return;
-  if (!Number.isInteger(limit) || limit < edgeLimits.rateLimitMin || limit > edgeLimits.rateLimitMax) {
-    throw new Error(
-      `${construct}: loginRateLimit is ${limit}, but AWS WAF rate limits are whole numbers from ${edgeLimits.rateLimitMin} (AWS's minimum) to ${edgeLimits.rateLimitMax} requests per 5 minutes. Set loginRateLimit to at least ${edgeLimits.rateLimitMin} (default ${edgeDefaults.loginRateLimit}).`,
-    );
-  }
-}
-
-function requireUsEast1(scope: Construct): void {
+/** A problem unless the stack is known to be in us-east-1. */
+function validateUsEast1(validator: Validator, scope: Construct): void {
   const region = Stack.of(scope).region;
-  if (Token.isUnresolved(region)) {
-    throw new Error(
-      'MoodleWebAcl: the stack\'s Region is not known at synth time, but a web ACL for CloudFront (scope CLOUDFRONT) can only be created in us-east-1. Give the stack env: { region: \'us-east-1\' }.',
-    );
-  }
-  if (region !== 'us-east-1') {
-    throw new Error(
-      `MoodleWebAcl: the stack is in ${region}, but a web ACL for CloudFront (scope CLOUDFRONT) can only be created in us-east-1. Create it in a stack with env: { region: 'us-east-1' } (for example with MoodleEdgeGlobal) and pass its webAclArn to MoodleEdge.`,
-    );
-  }
+  if (!validator.requireLiteral(region,
+    'the stack\'s Region is not known at synth time, but a web ACL for CloudFront (scope CLOUDFRONT) can only be created in us-east-1. Give the stack env: { region: \'us-east-1\' }.',
+  )) return;
+  validator.check(region !== 'us-east-1',
+    `the stack is in ${region}, but a web ACL for CloudFront (scope CLOUDFRONT) can only be created in us-east-1. Create it in a stack with env: { region: 'us-east-1' } (for example with MoodleEdgeGlobal) and pass its webAclArn to MoodleEdge.`,
+  );
 }

@@ -1,4 +1,4 @@
-import { CustomResource, Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import { CustomResource, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -9,6 +9,8 @@ import { Construct } from 'constructs';
 import { IMoodleMail } from '../contracts/mail';
 import { HANDLERS_DIR } from '../private/deploy-guards';
 import { retainExceptOnCreate } from '../private/retain-except-on-create';
+import { isLiteral, Validator } from '../private/validation';
+import { normalizeDomain, validateDomainInZone, zoneNameOf } from '../private/zone-names';
 
 
 /** Custom resource type of the SMTP password derivation. */
@@ -102,15 +104,10 @@ export class MoodleMail extends Construct implements IMoodleMail {
     super(scope, id);
     retainExceptOnCreate(this);
     const region = Stack.of(this).region;
-    validateRegion(region);
     const domainName = normalizeDomain(props.domainName);
-    const zoneName = zoneNameOf(props.hostedZone);
-    validateDomainInZone(domainName, zoneName);
     this.noReplyAddress = props.noReplyAddress ?? `noreply@${domainName}`;
-    validateNoReplyAddress(this.noReplyAddress, domainName);
-    validateSerial(props.credentialsSerial);
+    const zoneName = validateMailProps(props, region, domainName, this.noReplyAddress);
     if (props.mailFromSubdomain !== undefined) {
-      validateMailFromSubdomain(props.mailFromSubdomain);
       this.mailFromDomain = `${props.mailFromSubdomain.toLowerCase()}.${domainName}`;
     }
 
@@ -204,71 +201,41 @@ class DomainInZone extends ses.Identity {
   }
 }
 
-function normalizeDomain(domain: string): string {
-  return Token.isUnresolved(domain) ? domain : domain.toLowerCase().replace(/\.$/, '');
-}
-
-function validateRegion(region: string): void {
-  if (Token.isUnresolved(region)) {
-    throw new Error(
-      'MoodleMail: the stack\'s region is not known at synth time, but the SES SMTP endpoint (email-smtp.<region>.amazonaws.com) and the SMTP password are specific to a Region. Give the stack an explicit env: { region } (for example new Stack(app, \'Moodle\', { env: { account, region: \'eu-west-1\' } })).',
-    );
+/** Checks every prop (throwing with all problems found) and returns the zone's name. */
+function validateMailProps(props: MoodleMailProps, region: string, domainName: string, noReplyAddress: string): string {
+  const validator = new Validator('MoodleMail');
+  validator.requireLiteral(region,
+    'the stack\'s region is not known at synth time, but the SES SMTP endpoint (email-smtp.<region>.amazonaws.com) and the SMTP password are specific to a Region. Give the stack an explicit env: { region } (for example new Stack(app, \'Moodle\', { env: { account, region: \'eu-west-1\' } })).',
+  );
+  const zoneName = zoneNameOf(validator, props.hostedZone, 'it cannot be checked that domainName belongs to it');
+  if (zoneName !== undefined && validator.check(!isLiteral(domainName, zoneName),
+    'domainName and the hostedZone\'s name must be known at synth time (plain strings, not tokens): the identity, its DKIM records and the sending policy are built from them. Give domainName as a string and import the zone with its zoneName.',
+  )) {
+    validateDomainInZone(validator, domainName, zoneName, {
+      consequence: 'so its DKIM records cannot be created there and SES could never verify it',
+      use: 'equal to or ending in',
+    });
   }
-}
-
-function zoneNameOf(zone: route53.IHostedZone): string {
-  let name: string;
-  try {
-    name = zone.zoneName;
-  } catch {
-    throw new Error(
-      'MoodleMail: hostedZone has no zone name (imported with HostedZone.fromHostedZoneId), so it cannot be checked that domainName belongs to it. Import it with HostedZone.fromHostedZoneAttributes({ hostedZoneId, zoneName }) or HostedZone.fromLookup.',
-    );
-  }
-  return normalizeDomain(name);
-}
-
-function validateDomainInZone(domainName: string, zoneName: string): void {
-  if (Token.isUnresolved(domainName) || Token.isUnresolved(zoneName)) {
-    throw new Error(
-      'MoodleMail: domainName and the hostedZone\'s name must be known at synth time (plain strings, not tokens): the identity, its DKIM records and the sending policy are built from them. Give domainName as a string and import the zone with its zoneName.',
-    );
-  }
-  if (domainName !== zoneName && !domainName.endsWith(`.${zoneName}`)) {
-    throw new Error(
-      `MoodleMail: domainName '${domainName}' does not belong to hostedZone '${zoneName}', so its DKIM records cannot be created there and SES could never verify it. Use a domainName equal to or ending in '.${zoneName}', or pass the hosted zone of '${domainName}'.`,
-    );
-  }
-}
-
-function validateNoReplyAddress(address: string, domainName: string): void {
-  if (Token.isUnresolved(address)) {
-    throw new Error(
-      'MoodleMail: noReplyAddress must be a plain string (not a token), so it can be checked against domainName. Give it as a string, or omit it for noreply@<domainName>.',
-    );
-  }
-  const match = /^([^@\s"(),:;<>[\\\]]+)@([^@\s]+)$/.exec(address);
-  if (!match || match[2].toLowerCase() !== domainName) {
-    throw new Error(
-      `MoodleMail: noReplyAddress '${address}' is not an address in domainName '${domainName}', and the SMTP user may only send from that domain (SES rejects anything else). Use an address like 'noreply@${domainName}', or omit noReplyAddress for that default.`,
-    );
-  }
-}
-
-function validateSerial(serial: number | undefined): void {
-  if (serial === undefined || Token.isUnresolved(serial)) return;
-  if (!Number.isInteger(serial) || serial < 0) {
-    throw new Error(
-      `MoodleMail: credentialsSerial is ${serial}, but it must be a whole number of 0 or more. Increase it by one to rotate the SMTP credentials, or omit it.`,
-    );
-  }
-}
-
-function validateMailFromSubdomain(subdomain: string): void {
+  validateNoReplyAddress(validator, noReplyAddress, domainName);
+  const serial = props.credentialsSerial;
+  validator.check(serial !== undefined && isLiteral(serial) && (!Number.isInteger(serial) || serial < 0),
+    `credentialsSerial is ${serial}, but it must be a whole number of 0 or more. Increase it by one to rotate the SMTP credentials, or omit it.`,
+  );
+  const subdomain = props.mailFromSubdomain;
   const label = '[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?';
-  if (Token.isUnresolved(subdomain) || !new RegExp(`^${label}(\\.${label})*$`, 'i').test(subdomain)) {
-    throw new Error(
-      `MoodleMail: mailFromSubdomain '${subdomain}' is not a subdomain label. Give the label(s) put in front of domainName, for example 'bounce' for bounce.<domainName>, or omit mailFromSubdomain to use SES's default MAIL FROM domain.`,
-    );
-  }
+  validator.check(subdomain !== undefined && (!isLiteral(subdomain) || !new RegExp(`^${label}(\\.${label})*$`, 'i').test(subdomain)),
+    `mailFromSubdomain '${subdomain}' is not a subdomain label. Give the label(s) put in front of domainName, for example 'bounce' for bounce.<domainName>, or omit mailFromSubdomain to use SES's default MAIL FROM domain.`,
+  );
+  validator.throwIfAny();
+  return zoneName!; // a zone without a name was a problem, thrown above
+}
+
+function validateNoReplyAddress(validator: Validator, address: string, domainName: string): void {
+  if (!validator.requireLiteral(address,
+    'noReplyAddress must be a plain string (not a token), so it can be checked against domainName. Give it as a string, or omit it for noreply@<domainName>.',
+  )) return;
+  const match = /^([^@\s"(),:;<>[\\\]]+)@([^@\s]+)$/.exec(address);
+  validator.check(!match || match[2].toLowerCase() !== domainName,
+    `noReplyAddress '${address}' is not an address in domainName '${domainName}', and the SMTP user may only send from that domain (SES rejects anything else). Use an address like 'noreply@${domainName}', or omit noReplyAddress for that default.`,
+  );
 }

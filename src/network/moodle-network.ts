@@ -1,4 +1,4 @@
-import { CustomResource, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import { CustomResource, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct, IDependable } from 'constructs';
@@ -6,6 +6,7 @@ import { NatLayout, networkDefaults, VPC_ORIGIN_UNSUPPORTED_ZONE_IDS } from './n
 import { IMoodleNetwork } from '../contracts/network';
 import { availabilityZoneCheck } from '../private/deploy-guards';
 import { retainExceptOnCreate } from '../private/retain-except-on-create';
+import { isLiteral, Validator } from '../private/validation';
 
 /**
  * Properties of a {@link MoodleNetwork}.
@@ -102,9 +103,13 @@ export class MoodleNetwork extends Construct implements IMoodleNetwork {
     super(scope, id);
     retainExceptOnCreate(this);
 
+    const validator = new Validator('MoodleNetwork');
     if (props.vpc) {
-      rejectPropsForCreatedVpc(props);
-      validateExistingVpc(props.vpc);
+      validator.rejectStray(props, ['maxAzs', 'availabilityZones', 'natLayout', 'cidr', 'flowLogs', 'flowLogRetention'], (given) =>
+        `${given.join(', ')} only shape a VPC that MoodleNetwork creates, but an existing vpc was given. Remove ${given.join(', ')}, or remove vpc to let MoodleNetwork create one.`,
+      );
+      validateExistingVpc(validator, props.vpc);
+      validator.throwIfAny();
       this.vpc = props.vpc;
       this.publicSubnets = { subnetType: ec2.SubnetType.PUBLIC };
       this.applicationSubnets = { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS };
@@ -119,11 +124,12 @@ export class MoodleNetwork extends Construct implements IMoodleNetwork {
     }
 
     const maxAzs = props.maxAzs ?? networkDefaults.maxAzs;
-    validateMaxAzs(maxAzs);
-    if (props.availabilityZones) validateAvailabilityZones(props.availabilityZones, props.maxAzs, Stack.of(this).region);
+    validateMaxAzs(validator, maxAzs);
+    if (props.availabilityZones) validateAvailabilityZones(validator, props.availabilityZones, props.maxAzs, Stack.of(this).region);
     const natLayout = props.natLayout ?? networkDefaults.natLayout;
     const cidr = props.cidr ?? networkDefaults.cidr;
-    validateCidr(cidr);
+    validateCidr(validator, cidr);
+    validator.throwIfAny();
     this.natLayout = natLayout;
     this.assignPublicIpToTasks = natLayout === NatLayout.PUBLIC_TASKS;
 
@@ -216,67 +222,44 @@ function applicationSubnetConfiguration(layout: NatLayout): ec2.SubnetConfigurat
   }
 }
 
-function validateMaxAzs(maxAzs: number): void {
-  if (Token.isUnresolved(maxAzs)) return;
-  if (!Number.isInteger(maxAzs) || maxAzs < 2 || maxAzs > 3) {
-    throw new Error(
-      `MoodleNetwork: maxAzs is ${maxAzs}, but Moodle needs 2 or 3 Availability Zones to survive the loss of one. Set maxAzs to 2 (default) or 3.`,
-    );
-  }
+function validateMaxAzs(validator: Validator, maxAzs: number): void {
+  validator.check(isLiteral(maxAzs) && (!Number.isInteger(maxAzs) || maxAzs < 2 || maxAzs > 3),
+    `maxAzs is ${maxAzs}, but Moodle needs 2 or 3 Availability Zones to survive the loss of one. Set maxAzs to 2 (default) or 3.`,
+  );
 }
 
-function validateCidr(cidr: string): void {
-  if (Token.isUnresolved(cidr)) return;
+function validateCidr(validator: Validator, cidr: string): void {
+  if (!isLiteral(cidr)) return;
   const match = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(cidr);
   const octetsValid = match !== null && match.slice(1, 5).every((octet) => Number(octet) <= 255);
   const mask = match ? Number(match[5]) : NaN;
-  if (!octetsValid || mask < 16 || mask > 19) {
-    throw new Error(
-      `MoodleNetwork: cidr '${cidr}' is not usable. Give an IPv4 block from /16 to /19 (for example '10.0.0.0/16'): the three subnet tiers need room for /22 application subnets.`,
-    );
-  }
+  validator.check(!octetsValid || mask < 16 || mask > 19,
+    `cidr '${cidr}' is not usable. Give an IPv4 block from /16 to /19 (for example '10.0.0.0/16'): the three subnet tiers need room for /22 application subnets.`,
+  );
 }
 
 /** Explicit AZ names: 2 or 3 distinct names of the stack's region, and never AZ IDs. */
-function validateAvailabilityZones(zones: string[], maxAzs: number | undefined, region: string): void {
-  if (maxAzs !== undefined) {
-    throw new Error(
-      'MoodleNetwork: both availabilityZones and maxAzs are given. Give availabilityZones alone (its length is the number of AZs), or maxAzs alone.',
-    );
-  }
-  if (zones.some((zone) => Token.isUnresolved(zone))) return;
-  if (zones.length < 2 || zones.length > 3 || new Set(zones).size !== zones.length) {
-    throw new Error(
-      `MoodleNetwork: availabilityZones is [${zones.join(', ')}]; give 2 or 3 different Availability Zone names, for example ['us-east-1b', 'us-east-1c'].`,
-    );
-  }
-  for (const zone of zones) {
-    if (/^[a-z]{2,5}\d+-az\d+$/.test(zone)) {
-      const unsupported = VPC_ORIGIN_UNSUPPORTED_ZONE_IDS.includes(zone)
-        ? `, and CloudFront VPC origins are not available in ${zone} at all` : '';
-      throw new Error(
-        `MoodleNetwork: availabilityZones has '${zone}', an AZ ID${unsupported}. Give AZ names (for example 'us-east-1b'): ` +
-        'the EC2 console lists each name with its ID for your account.',
-      );
-    }
-    if (!Token.isUnresolved(region) && !zone.startsWith(region)) {
-      throw new Error(`MoodleNetwork: availabilityZones has '${zone}', which is not an AZ of the stack's region ${region}. Give AZ names such as '${region}b'.`);
-    }
-  }
-}
-
-function rejectPropsForCreatedVpc(props: MoodleNetworkProps): void {
-  const given = (['maxAzs', 'availabilityZones', 'natLayout', 'cidr', 'flowLogs', 'flowLogRetention'] as const).filter(
-    (name) => props[name] !== undefined,
+function validateAvailabilityZones(validator: Validator, zones: string[], maxAzs: number | undefined, region: string): void {
+  validator.check(maxAzs !== undefined,
+    'both availabilityZones and maxAzs are given. Give availabilityZones alone (its length is the number of AZs), or maxAzs alone.',
   );
-  if (given.length > 0) {
-    throw new Error(
-      `MoodleNetwork: ${given.join(', ')} only shape a VPC that MoodleNetwork creates, but an existing vpc was given. Remove ${given.join(', ')}, or remove vpc to let MoodleNetwork create one.`,
+  if (!isLiteral(...zones)) return;
+  validator.check(zones.length < 2 || zones.length > 3 || new Set(zones).size !== zones.length,
+    `availabilityZones is [${zones.join(', ')}]; give 2 or 3 different Availability Zone names, for example ['us-east-1b', 'us-east-1c'].`,
+  );
+  for (const zone of zones) {
+    const unsupported = VPC_ORIGIN_UNSUPPORTED_ZONE_IDS.includes(zone) ? `, and CloudFront VPC origins are not available in ${zone} at all` : '';
+    const isZoneId = /^[a-z]{2,5}\d+-az\d+$/.test(zone);
+    validator.check(isZoneId,
+      `availabilityZones has '${zone}', an AZ ID${unsupported}. Give AZ names (for example 'us-east-1b'): the EC2 console lists each name with its ID for your account.`,
+    );
+    validator.check(!isZoneId && isLiteral(region) && !zone.startsWith(region),
+      `availabilityZones has '${zone}', which is not an AZ of the stack's region ${region}. Give AZ names such as '${region}b'.`,
     );
   }
 }
 
-function validateExistingVpc(vpc: ec2.IVpc): void {
+function validateExistingVpc(validator: Validator, vpc: ec2.IVpc): void {
   const tiers: Array<[string, ec2.ISubnet[], string]> = [
     ['public', vpc.publicSubnets, 'the load balancer and NAT gateways'],
     ['private with egress', vpc.privateSubnets, 'the Moodle tasks'],
@@ -284,10 +267,8 @@ function validateExistingVpc(vpc: ec2.IVpc): void {
   ];
   for (const [tier, subnets, purpose] of tiers) {
     const azs = new Set(subnets.map((subnet) => subnet.availabilityZone));
-    if (azs.size < 2) {
-      throw new Error(
-        `MoodleNetwork: the given vpc has ${tier} subnets in ${azs.size} Availability Zone(s); Moodle needs them in at least 2 for ${purpose}. Add ${tier} subnets in a second AZ to the VPC, or omit vpc to let MoodleNetwork create one.`,
-      );
-    }
+    validator.check(azs.size < 2,
+      `the given vpc has ${tier} subnets in ${azs.size} Availability Zone(s); Moodle needs them in at least 2 for ${purpose}. Add ${tier} subnets in a second AZ to the VPC, or omit vpc to let MoodleNetwork create one.`,
+    );
   }
 }

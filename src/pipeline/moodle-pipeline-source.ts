@@ -1,4 +1,4 @@
-import { Names, Token } from 'aws-cdk-lib';
+import { Names } from 'aws-cdk-lib';
 import * as codecommit from 'aws-cdk-lib/aws-codecommit';
 import * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
 import * as actions from 'aws-cdk-lib/aws-codepipeline-actions';
@@ -8,6 +8,7 @@ import { Construct } from 'constructs';
 import { MoodleCodeCommitSourceOptions, MoodleConnectionSourceOptions, MoodleS3SourceOptions, MoodlePipelineSourceConfig } from './moodle-pipeline-source-options';
 import { pipelineDefaults } from './pipeline-defaults';
 import { IMAGE_SOURCE_DIR } from '../contracts/image-contract';
+import { isLiteral, Validator } from '../private/validation';
 
 
 /**
@@ -20,13 +21,13 @@ export abstract class MoodlePipelineSource {
    */
   public static codeCommit(options: MoodleCodeCommitSourceOptions = {}): MoodlePipelineSource {
     const branch = options.branch ?? pipelineDefaults.branch;
-    validateBranch('MoodlePipelineSource.codeCommit', branch);
-    if (options.repository && options.repositoryName !== undefined) {
-      throw new Error(
-        'MoodlePipelineSource.codeCommit: repositoryName names a repository to create, but an existing repository was given. Remove repositoryName, or remove repository to let the pipeline create one.',
-      );
-    }
-    if (options.repositoryName !== undefined) validateCodeCommitRepositoryName(options.repositoryName);
+    const validator = new Validator('MoodlePipelineSource.codeCommit');
+    validateBranch(validator, branch);
+    validator.check(options.repository !== undefined && options.repositoryName !== undefined,
+      'repositoryName names a repository to create, but an existing repository was given. Remove repositoryName, or remove repository to let the pipeline create one.',
+    );
+    if (options.repositoryName !== undefined) validateCodeCommitRepositoryName(validator, options.repositoryName);
+    validator.throwIfAny();
     return new CodeCommitSource(options.repository, options.repositoryName, branch);
   }
 
@@ -36,16 +37,20 @@ export abstract class MoodlePipelineSource {
    */
   public static connection(options: MoodleConnectionSourceOptions): MoodlePipelineSource {
     const branch = options.branch ?? pipelineDefaults.branch;
-    validateConnectionArn(options.connectionArn);
-    validateNonEmpty('MoodlePipelineSource.connection', 'owner', options.owner, 'the GitHub user or organization (GitLab group, Bitbucket workspace) that owns the repository');
-    validateNonEmpty('MoodlePipelineSource.connection', 'repo', options.repo, 'the repository name, without the owner');
-    validateBranch('MoodlePipelineSource.connection', branch);
+    const validator = new Validator('MoodlePipelineSource.connection');
+    validateConnectionArn(validator, options.connectionArn);
+    validateNonEmpty(validator, 'owner', options.owner, 'the GitHub user or organization (GitLab group, Bitbucket workspace) that owns the repository');
+    validateNonEmpty(validator, 'repo', options.repo, 'the repository name, without the owner');
+    validateBranch(validator, branch);
+    validator.throwIfAny();
     return new ConnectionSource(options.connectionArn, options.owner, options.repo, branch);
   }
 
   /** A zip file in a versioned S3 bucket. */
   public static s3(options: MoodleS3SourceOptions): MoodlePipelineSource {
-    validateNonEmpty('MoodlePipelineSource.s3', 'key', options.key, 'the object key of the source zip, for example \'moodle-image.zip\'');
+    const validator = new Validator('MoodlePipelineSource.s3');
+    validateNonEmpty(validator, 'key', options.key, 'the object key of the source zip, for example \'moodle-image.zip\'');
+    validator.throwIfAny();
     return new S3Source(options.bucket, options.key, options.trigger);
   }
 
@@ -149,14 +154,11 @@ class S3Source extends MoodlePipelineSource {
 
 const CONNECTION_ARN = /^arn:aws(-cn|-us-gov|-iso|-iso-b)?:(codeconnections|codestar-connections):[a-z]{2}(-[a-z]+)+-\d:\d{12}:connection\/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-function validateConnectionArn(arn: string): void {
-  if (Token.isUnresolved(arn)) return;
-  if (!CONNECTION_ARN.test(arn)) {
-    throw new Error(
-      `MoodlePipelineSource.connection: connectionArn '${arn}' is not the ARN of a connection. Give the ARN shown in the console under Developer Tools > Settings > Connections, `
-      + 'like arn:aws:codeconnections:eu-west-1:123456789012:connection/0a1b2c3d-4e5f-6a7b-8c9d-0e1f2a3b4c5d (create the connection and complete its handshake first).',
-    );
-  }
+function validateConnectionArn(validator: Validator, arn: string): void {
+  validator.check(isLiteral(arn) && !CONNECTION_ARN.test(arn),
+    `connectionArn '${arn}' is not the ARN of a connection. Give the ARN shown in the console under Developer Tools > Settings > Connections, `
+    + 'like arn:aws:codeconnections:eu-west-1:123456789012:connection/0a1b2c3d-4e5f-6a7b-8c9d-0e1f2a3b4c5d (create the connection and complete its handshake first).',
+  );
 }
 
 /** Git's rules for a branch name (git check-ref-format --branch), in short. */
@@ -174,32 +176,24 @@ export function branchProblem(branch: string): string | undefined {
   return undefined;
 }
 
-function validateBranch(factory: string, branch: string): void {
-  if (Token.isUnresolved(branch)) return;
-  const problem = branchProblem(branch);
-  if (problem) {
-    throw new Error(
-      `${factory}: branch '${branch}' ${problem}, so it is not a valid git branch name. Give the name of an existing branch, for example 'main' (the default when branch is omitted).`,
-    );
-  }
+function validateBranch(validator: Validator, branch: string): void {
+  const problem = isLiteral(branch) ? branchProblem(branch) : undefined;
+  validator.check(problem !== undefined,
+    `branch '${branch}' ${problem}, so it is not a valid git branch name. Give the name of an existing branch, for example 'main' (the default when branch is omitted).`,
+  );
 }
 
-function validateCodeCommitRepositoryName(name: string): void {
-  if (Token.isUnresolved(name)) return;
+function validateCodeCommitRepositoryName(validator: Validator, name: string): void {
+  if (!isLiteral(name)) return;
   let problem: string | undefined;
   if (name.length < 1 || name.length > 100) problem = `is ${name.length} characters long (1 to 100 allowed)`;
   else if (!/^[\w.-]+$/.test(name)) problem = 'contains characters other than letters, digits, ., _ and -';
   else if (name.toLowerCase().endsWith('.git')) problem = 'ends in .git';
-  if (problem) {
-    throw new Error(
-      `MoodlePipelineSource.codeCommit: repositoryName '${name}' ${problem}, which CodeCommit refuses. Use 1 to 100 letters, digits, '.', '_' or '-', not ending in '.git' (for example 'moodle-image'), or omit repositoryName to get a generated unique name.`,
-    );
-  }
+  validator.check(problem !== undefined,
+    `repositoryName '${name}' ${problem}, which CodeCommit refuses. Use 1 to 100 letters, digits, '.', '_' or '-', not ending in '.git' (for example 'moodle-image'), or omit repositoryName to get a generated unique name.`,
+  );
 }
 
-function validateNonEmpty(factory: string, prop: string, value: string, what: string): void {
-  if (Token.isUnresolved(value)) return;
-  if (value.trim().length === 0) {
-    throw new Error(`${factory}: ${prop} is empty. Give ${what}.`);
-  }
+function validateNonEmpty(validator: Validator, prop: string, value: string, what: string): void {
+  validator.check(isLiteral(value) && value.trim().length === 0, `${prop} is empty. Give ${what}.`);
 }

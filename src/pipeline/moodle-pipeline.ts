@@ -22,6 +22,7 @@ import { acknowledge, wildcardResourceFinding } from '../private/acknowledge';
 import { emptyBucketOnRollback } from '../private/deploy-guards';
 import { grantEcrPublicPull } from '../private/ecr-public';
 import { retainExceptOnCreate } from '../private/retain-except-on-create';
+import { Validator } from '../private/validation';
 
 /**
  * Continuous delivery of the Moodle image: source -> Docker build on CodeBuild (the target's CPU
@@ -72,16 +73,18 @@ export class MoodlePipeline extends Construct {
 
     this.dockerPlatform = dockerPlatformOf(target.cpuArchitecture);
     this.buildImage = props.buildImage ?? (this.dockerPlatform === 'linux/arm64' ? pipelineDefaults.armBuildImage : pipelineDefaults.x86BuildImage);
-    validateBuildImage(this.buildImage, this.dockerPlatform, props.buildImage !== undefined);
+    const validator = new Validator('MoodlePipeline');
+    validateBuildImage(validator, this.buildImage, this.dockerPlatform, props.buildImage !== undefined);
     const buildDirectory = props.buildDirectory ?? pipelineDefaults.buildDirectory;
-    validateBuildDirectory(buildDirectory);
-    validateContainerName(target.containerName);
+    validateBuildDirectory(validator, buildDirectory);
+    validateContainerName(validator, target.containerName);
     const upgradeTimeout = props.upgradeTimeout ?? pipelineDefaults.upgradeTimeout;
-    validateMinutes('upgradeTimeout', upgradeTimeout, 5, 480, 'the CodeBuild project running it is limited to 8 hours');
+    validateMinutes(validator, 'upgradeTimeout', upgradeTimeout, 5, 480, 'the CodeBuild project running it is limited to 8 hours');
     const buildTimeout = props.buildTimeout ?? pipelineDefaults.buildTimeout;
-    validateMinutes('buildTimeout', buildTimeout, 5, 480, 'CodeBuild allows 5 minutes to 8 hours');
+    validateMinutes(validator, 'buildTimeout', buildTimeout, 5, 480, 'CodeBuild allows 5 minutes to 8 hours');
     const deploymentTimeout = props.deploymentTimeout ?? pipelineDefaults.deploymentTimeout;
-    validateMinutes('deploymentTimeout', deploymentTimeout, 1, 60, 'the ECS deploy action allows 1 to 60 minutes');
+    validateMinutes(validator, 'deploymentTimeout', deploymentTimeout, 1, 60, 'the ECS deploy action allows 1 to 60 minutes');
+    validator.throwIfAny();
 
     this.encryptionKey = new kms.Key(this, 'Key', {
       description: 'Moodle pipeline: artifacts, build outputs and notifications',

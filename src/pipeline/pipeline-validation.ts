@@ -1,19 +1,20 @@
-import { Annotations, Duration, Stack, Token } from 'aws-cdk-lib';
+import { Annotations, Duration, Stack } from 'aws-cdk-lib';
 import * as codebuild from 'aws-cdk-lib/aws-codebuild';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import { Construct } from 'constructs';
 import { IMoodleDeployTarget } from '../contracts/deploy-target';
+import { fail, isLiteral, Validator } from '../private/validation';
 
 export function dockerPlatformOf(architecture: ecs.CpuArchitecture): string {
   const name = architecture._cpuArchitecture;
-  if (Token.isUnresolved(name)) {
-    throw new Error('MoodlePipeline: target.cpuArchitecture is only known at deploy time; the pipeline must know it at synth to choose the build image. Give ecs.CpuArchitecture.ARM64 or ecs.CpuArchitecture.X86_64.');
+  if (!isLiteral(name)) {
+    fail('MoodlePipeline', 'target.cpuArchitecture is only known at deploy time; the pipeline must know it at synth to choose the build image. Give ecs.CpuArchitecture.ARM64 or ecs.CpuArchitecture.X86_64.');
   }
   switch (name) {
     case 'ARM64': return 'linux/arm64';
     case 'X86_64': return 'linux/amd64';
     default:
-      throw new Error(`MoodlePipeline: target.cpuArchitecture '${name}' is not supported. The Moodle image is built for ARM64 or X86_64 Fargate tasks: use ecs.CpuArchitecture.ARM64 or ecs.CpuArchitecture.X86_64.`);
+      fail('MoodlePipeline', `target.cpuArchitecture '${name}' is not supported. The Moodle image is built for ARM64 or X86_64 Fargate tasks: use ecs.CpuArchitecture.ARM64 or ecs.CpuArchitecture.X86_64.`);
   }
 }
 
@@ -22,39 +23,31 @@ const BUILD_IMAGE_TYPES: Record<string, { type: string; example: string; name: s
   'linux/amd64': { type: 'LINUX_CONTAINER', example: 'codebuild.LinuxBuildImage.STANDARD_7_0', name: 'X86_64' },
 };
 
-export function validateBuildImage(buildImage: codebuild.IBuildImage, platform: string, given: boolean): void {
+export function validateBuildImage(validator: Validator, buildImage: codebuild.IBuildImage, platform: string, given: boolean): void {
   const expected = BUILD_IMAGE_TYPES[platform];
-  if (!given || buildImage.type === expected.type) return;
-  throw new Error(
-    `MoodlePipeline: buildImage '${buildImage.imageId}' runs on ${buildImage.type}, but target.cpuArchitecture is ${expected.name}: the image would be built for another architecture than the tasks run on. `
+  validator.check(given && buildImage.type !== expected.type,
+    `buildImage '${buildImage.imageId}' runs on ${buildImage.type}, but target.cpuArchitecture is ${expected.name}: the image would be built for another architecture than the tasks run on. `
     + `Give a build image of type ${expected.type} (for example ${expected.example}), or omit buildImage to get one that matches the target.`,
   );
 }
 
-export function validateBuildDirectory(directory: string): void {
-  if (Token.isUnresolved(directory)) return;
-  if (directory.length === 0 || directory.startsWith('/') || directory.split('/').includes('..')) {
-    throw new Error(
-      `MoodlePipeline: buildDirectory '${directory}' must be a relative path inside the source without '..'. Give the directory holding the Dockerfile, for example 'image', or '.' (the default) for the root.`,
-    );
-  }
+export function validateBuildDirectory(validator: Validator, directory: string): void {
+  validator.check(isLiteral(directory) && (directory.length === 0 || directory.startsWith('/') || directory.split('/').includes('..')),
+    `buildDirectory '${directory}' must be a relative path inside the source without '..'. Give the directory holding the Dockerfile, for example 'image', or '.' (the default) for the root.`,
+  );
 }
 
-export function validateContainerName(name: string): void {
-  if (Token.isUnresolved(name)) return;
-  if (!/^[A-Za-z0-9_-]{1,255}$/.test(name)) {
-    throw new Error(
-      `MoodlePipeline: target.containerName '${name}' is not a valid ECS container name. Give the name of the Moodle container (1 to 255 letters, digits, '-' or '_').`,
-    );
-  }
+export function validateContainerName(validator: Validator, name: string): void {
+  validator.check(isLiteral(name) && !/^[A-Za-z0-9_-]{1,255}$/.test(name),
+    `target.containerName '${name}' is not a valid ECS container name. Give the name of the Moodle container (1 to 255 letters, digits, '-' or '_').`,
+  );
 }
 
-export function validateMinutes(prop: string, duration: Duration, min: number, max: number, why: string): void {
-  if (Token.isUnresolved(duration.toMinutes({ integral: false }))) return;
+export function validateMinutes(validator: Validator, prop: string, duration: Duration, min: number, max: number, why: string): void {
   const minutes = duration.toMinutes({ integral: false });
-  if (!Number.isInteger(minutes) || minutes < min || minutes > max) {
-    throw new Error(`MoodlePipeline: ${prop} is ${duration.toHumanString()}, but ${why}. Give whole minutes from ${min} to ${max}.`);
-  }
+  validator.check(isLiteral(minutes) && (!Number.isInteger(minutes) || minutes < min || minutes > max),
+    () => `${prop} is ${duration.toHumanString()}, but ${why}. Give whole minutes from ${min} to ${max}.`,
+  );
 }
 
 /**

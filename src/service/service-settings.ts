@@ -1,4 +1,4 @@
-import { Annotations, Duration, Fn, Token } from 'aws-cdk-lib';
+import { Annotations, Duration, Fn } from 'aws-cdk-lib';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
@@ -10,6 +10,7 @@ import {
   validateMoodleVersion, validatePercent, validatePositive, validateSchedule, validateSiteName, validateSiteUrl,
   validateTaskSize,
 } from './service-validation';
+import { Validator } from '../private/validation';
 
 /** A MoodleService's props checked, with their defaults filled in. */
 export interface ServiceSettings {
@@ -46,87 +47,82 @@ export interface ServiceSettings {
 /** Checks a MoodleService's props (failing with what to change) and fills in the defaults. */
 export function resolveServiceSettings(scope: Construct, props: MoodleServiceProps): ServiceSettings {
   const d = serviceDefaults;
+  const validator = new Validator('MoodleService');
   const { data, edge } = props;
   const cpuArchitecture = props.cpuArchitecture ?? d.cpuArchitecture;
   const arm64 = cpuArchitecture._cpuArchitecture === ecs.CpuArchitecture.ARM64._cpuArchitecture;
   const cpu = props.cpu ?? d.cpu;
   const memoryMiB = (props.memory ?? d.memory).toMebibytes();
-  validateTaskSize('cpu', 'memory', cpu, memoryMiB);
+  validateTaskSize(validator, 'cpu', 'memory', cpu, memoryMiB);
   const cronCpu = props.cronCpu ?? d.cronCpu;
   const cronMemoryMiB = (props.cronMemory ?? d.cronMemory).toMebibytes();
-  validateTaskSize('cronCpu', 'cronMemory', cronCpu, cronMemoryMiB);
+  validateTaskSize(validator, 'cronCpu', 'cronMemory', cronCpu, cronMemoryMiB);
   const installCpu = props.installCpu ?? d.installCpu;
   const installMemoryMiB = (props.installMemory ?? d.installMemory).toMebibytes();
-  validateTaskSize('installCpu', 'installMemory', installCpu, installMemoryMiB);
+  validateTaskSize(validator, 'installCpu', 'installMemory', installCpu, installMemoryMiB);
   const onDemandBase = props.onDemandBase ?? d.onDemandBase;
   const onDemandWeight = props.onDemandWeight ?? d.onDemandWeight;
   const spotWeight = props.spotWeight ?? d.spotWeight;
-  validateCapacity(onDemandBase, onDemandWeight, spotWeight);
+  validateCapacity(validator, onDemandBase, onDemandWeight, spotWeight);
   const cronSpot = props.cronSpot ?? d.cronSpot;
-  validateCronSpot(cronSpot);
+  validateCronSpot(validator, cronSpot);
   const minCapacity = props.minCapacity ?? d.minCapacity;
   const maxCapacity = props.maxCapacity ?? d.maxCapacity;
-  validateCapacityRange(minCapacity, maxCapacity, onDemandBase);
+  validateCapacityRange(validator, minCapacity, maxCapacity, onDemandBase);
   const targetCpu = props.targetCpuUtilizationPercent ?? d.targetCpuUtilizationPercent;
-  validatePercent('targetCpuUtilizationPercent', targetCpu);
+  validatePercent(validator, 'targetCpuUtilizationPercent', targetCpu);
   const targetRequests = props.targetRequestsPerTask ?? d.targetRequestsPerTask;
-  validatePositive('targetRequestsPerTask', targetRequests, d.targetRequestsPerTask);
+  validatePositive(validator, 'targetRequestsPerTask', targetRequests, d.targetRequestsPerTask);
   const grace = props.healthCheckGracePeriod ?? d.healthCheckGracePeriod;
-  validateHealthCheckGrace(grace);
-  validateSiteUrl(edge.siteUrl);
+  validateHealthCheckGrace(validator, grace);
+  validateSiteUrl(validator, edge.siteUrl);
   const forwardingProxies = edge.forwardingProxies ?? 0;
-  validateForwardingProxies(forwardingProxies);
+  validateForwardingProxies(validator, forwardingProxies);
   const cronIdleInterval = props.cronIdleInterval ?? (data.autoPauseAfter ? d.cronIdleInterval : undefined);
-  if (cronIdleInterval) validateCronIdleInterval(cronIdleInterval, data.autoPauseAfter);
-  validateAdminEmail(props.adminEmail ?? 'admin@example.com');
+  if (cronIdleInterval) validateCronIdleInterval(validator, cronIdleInterval, data.autoPauseAfter);
+  validateAdminEmail(validator, props.adminEmail ?? 'admin@example.com');
   const adminEmail = props.adminEmail ?? Fn.join('', ['admin@', Fn.select(2, Fn.split('/', edge.siteUrl))]);
   if (props.adminEmail === undefined) {
     Annotations.of(scope).addWarningV2('moodle-on-fargate:adminEmail',
       'adminEmail is not set: the Moodle administrator gets admin@<site host name>. Set adminEmail to an address that receives mail.');
   }
   const adminUser = props.adminUser ?? d.adminUser;
-  validateAdminUser(adminUser);
+  validateAdminUser(validator, adminUser);
   const siteFullName = props.siteFullName ?? d.siteFullName;
-  validateSiteName('siteFullName', siteFullName);
+  validateSiteName(validator, 'siteFullName', siteFullName);
   const siteShortName = props.siteShortName ?? d.siteShortName;
-  validateSiteName('siteShortName', siteShortName);
+  validateSiteName(validator, 'siteShortName', siteShortName);
   const moodleVersion = props.moodleVersion ?? d.moodleVersion;
-  if (props.image === undefined) validateMoodleVersion(moodleVersion, BUILDABLE_MOODLE_VERSION);
+  if (props.image === undefined) validateMoodleVersion(validator, moodleVersion, BUILDABLE_MOODLE_VERSION);
   const pipelineManaged = props.pipelineManagedImage ?? false;
-  if (props.image !== undefined && pipelineManaged) {
-    throw new Error(
-      'MoodleService: pipelineManagedImage builds and rolls out the image from the pipeline\'s source, but image was given. ' +
-      'Remove image (put your changes in the pipeline\'s Dockerfile), or remove pipelineManagedImage to run your own image.',
+  validator.check(props.image !== undefined && pipelineManaged,
+    'pipelineManagedImage builds and rolls out the image from the pipeline\'s source, but image was given. ' +
+    'Remove image (put your changes in the pipeline\'s Dockerfile), or remove pipelineManagedImage to run your own image.',
+  );
+  if (props.image !== undefined) {
+    validator.rejectStray(props, ['moodleVersion', 'dockerHubSecret'], (stray) =>
+      `${stray.join(' and ')} only shape the image MoodleService builds, but image was given. Remove ${stray.join(' and ')}, or remove image to let MoodleService build it.`,
     );
   }
-  if (props.image !== undefined && (props.moodleVersion !== undefined || props.dockerHubSecret !== undefined)) {
-    const given = [props.moodleVersion !== undefined ? 'moodleVersion' : '', props.dockerHubSecret !== undefined ? 'dockerHubSecret' : '']
-      .filter((name) => name !== '').join(' and ');
-    throw new Error(`MoodleService: ${given} only shape the image MoodleService builds, but image was given. Remove ${given}, or remove image to let MoodleService build it.`);
-  }
   (props.scheduledScaling ?? []).forEach((scheduled, index) => {
-    validateSchedule(index, scheduled.schedule.expressionString);
-    if (scheduled.minCapacity === undefined && scheduled.maxCapacity === undefined) {
-      throw new Error(`MoodleService: scheduledScaling[${index}] changes nothing. Give it minCapacity, maxCapacity or both.`);
-    }
-    if (scheduled.minCapacity !== undefined && scheduled.maxCapacity !== undefined && scheduled.minCapacity > scheduled.maxCapacity) {
-      throw new Error(
-        `MoodleService: scheduledScaling[${index}] has minCapacity ${scheduled.minCapacity} above maxCapacity ${scheduled.maxCapacity}. Make minCapacity <= maxCapacity.`,
-      );
-    }
+    validateSchedule(validator, index, scheduled.schedule.expressionString);
+    validator.checkAll([
+      [scheduled.minCapacity === undefined && scheduled.maxCapacity === undefined,
+        `scheduledScaling[${index}] changes nothing. Give it minCapacity, maxCapacity or both.`],
+      [scheduled.minCapacity !== undefined && scheduled.maxCapacity !== undefined && scheduled.minCapacity > scheduled.maxCapacity,
+        `scheduledScaling[${index}] has minCapacity ${scheduled.minCapacity} above maxCapacity ${scheduled.maxCapacity}. Make minCapacity <= maxCapacity.`],
+    ]);
   });
   const logRetention = props.logRetention ?? d.logRetention;
   const enableExecuteCommand = props.enableExecuteCommand ?? d.enableExecuteCommand;
-  if (Token.isUnresolved(enableExecuteCommand)) {
-    throw new Error('MoodleService: enableExecuteCommand must be a literal true or false (it decides which permissions the task role gets).');
-  }
-  if (enableExecuteCommand && props.readonlyRootFilesystem === true) {
-    throw new Error(
-      'MoodleService: enableExecuteCommand is true and readonlyRootFilesystem is true, but ECS Exec\'s agent writes to the ' +
-      'container\'s root file system and fails on a read-only one. Remove readonlyRootFilesystem (it then defaults to false ' +
-      'with ECS Exec), or set enableExecuteCommand to false.',
-    );
-  }
+  validator.requireLiteral(enableExecuteCommand,
+    'enableExecuteCommand must be a literal true or false (it decides which permissions the task role gets).');
+  validator.check(enableExecuteCommand && props.readonlyRootFilesystem === true,
+    'enableExecuteCommand is true and readonlyRootFilesystem is true, but ECS Exec\'s agent writes to the ' +
+    'container\'s root file system and fails on a read-only one. Remove readonlyRootFilesystem (it then defaults to false ' +
+    'with ECS Exec), or set enableExecuteCommand to false.',
+  );
+  validator.throwIfAny();
   const readonlyRootFilesystem = props.readonlyRootFilesystem ?? !enableExecuteCommand;
   return {
     cpuArchitecture,

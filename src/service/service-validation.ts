@@ -1,11 +1,8 @@
-import { Duration, Token } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
+import { isLiteral, Validator } from '../private/validation';
 
-// Checks of MoodleService props. Each throws an Error whose message names the prop, the value and the fix.
+// Checks of MoodleService props. Each records a problem naming the prop, the value and the fix.
 // Unresolved tokens are never judged.
-
-function fail(message: string): never {
-  throw new Error(`MoodleService: ${message}`);
-}
 
 /** Fargate's task sizes: CPU units -> allowed memory in MiB (from, to, step). */
 const FARGATE_SIZES: Record<number, [number, number, number] | number[]> = {
@@ -29,154 +26,123 @@ function allowedMemory(cpu: number): number[] {
 }
 
 /** Task CPU and memory must be one of Fargate's combinations. */
-export function validateTaskSize(cpuProp: string, memoryProp: string, cpu: number, memoryMiB: number): void {
-  if (Token.isUnresolved(cpu) || Token.isUnresolved(memoryMiB)) return;
+export function validateTaskSize(validator: Validator, cpuProp: string, memoryProp: string, cpu: number, memoryMiB: number): void {
+  if (!isLiteral(cpu, memoryMiB)) return;
   const cpus = Object.keys(FARGATE_SIZES).join(', ');
-  if (!FARGATE_SIZES[cpu]) {
-    fail(`${cpuProp} is ${cpu}, which Fargate does not offer. Use one of ${cpus} CPU units (1024 = 1 vCPU).`);
-  }
+  if (!validator.check(!FARGATE_SIZES[cpu], `${cpuProp} is ${cpu}, which Fargate does not offer. Use one of ${cpus} CPU units (1024 = 1 vCPU).`)) return;
   const allowed = allowedMemory(cpu);
-  if (!allowed.includes(memoryMiB)) {
-    const range = cpu <= 1024 ? allowed.join(', ') : `${allowed[0]} to ${allowed[allowed.length - 1]} in steps of ${allowed[1] - allowed[0]}`;
-    fail(
-      `${memoryProp} is ${memoryMiB} MiB, which Fargate does not combine with ${cpuProp} ${cpu}. ` +
-      `With ${cpu} CPU units use ${range} MiB (for example Size.mebibytes(${allowed[0]})), or change ${cpuProp}.`,
-    );
-  }
+  const range = cpu <= 1024 ? allowed.join(', ') : `${allowed[0]} to ${allowed[allowed.length - 1]} in steps of ${allowed[1] - allowed[0]}`;
+  validator.check(!allowed.includes(memoryMiB),
+    `${memoryProp} is ${memoryMiB} MiB, which Fargate does not combine with ${cpuProp} ${cpu}. ` +
+    `With ${cpu} CPU units use ${range} MiB (for example Size.mebibytes(${allowed[0]})), or change ${cpuProp}.`,
+  );
 }
 
 /** Capacity provider strategy: FARGATE base >= 1, weights >= 0 and not all zero. */
-export function validateCapacity(onDemandBase: number, onDemandWeight: number, spotWeight: number): void {
-  if (!Number.isInteger(onDemandBase) || onDemandBase < 1) {
-    fail(
-      `onDemandBase is ${onDemandBase}, but at least one web task must run on on-demand FARGATE so a Spot ` +
-      'reclaim can never take the whole site down. Set onDemandBase to 1 (default) or more.',
-    );
-  }
+export function validateCapacity(validator: Validator, onDemandBase: number, onDemandWeight: number, spotWeight: number): void {
+  validator.check(!Number.isInteger(onDemandBase) || onDemandBase < 1,
+    `onDemandBase is ${onDemandBase}, but at least one web task must run on on-demand FARGATE so a Spot ` +
+    'reclaim can never take the whole site down. Set onDemandBase to 1 (default) or more.',
+  );
   for (const [name, weight] of [['onDemandWeight', onDemandWeight], ['spotWeight', spotWeight]] as const) {
-    if (!Number.isInteger(weight) || weight < 0) {
-      fail(`${name} is ${weight}; capacity provider weights are whole numbers of 0 or more. Set ${name} to 0 or a positive integer.`);
-    }
+    validator.check(!Number.isInteger(weight) || weight < 0,
+      `${name} is ${weight}; capacity provider weights are whole numbers of 0 or more. Set ${name} to 0 or a positive integer.`);
   }
-  if (onDemandWeight === 0 && spotWeight === 0) {
-    fail(
-      'onDemandWeight and spotWeight are both 0, so ECS cannot place any task above onDemandBase. ' +
-      'Give spotWeight or onDemandWeight a value of 1 or more.',
-    );
-  }
+  validator.check(onDemandWeight === 0 && spotWeight === 0,
+    'onDemandWeight and spotWeight are both 0, so ECS cannot place any task above onDemandBase. ' +
+    'Give spotWeight or onDemandWeight a value of 1 or more.',
+  );
 }
 
 /** The cron task's capacity provider. */
-export function validateCronSpot(cronSpot: boolean): void {
-  if (Token.isUnresolved(cronSpot)) {
-    fail('cronSpot must be a literal true or false (it decides the cron service\'s capacity provider).');
-  }
+export function validateCronSpot(validator: Validator, cronSpot: boolean): void {
+  validator.requireLiteral(cronSpot, 'cronSpot must be a literal true or false (it decides the cron service\'s capacity provider).');
 }
 
 /** Autoscaling bounds. */
-export function validateCapacityRange(minCapacity: number, maxCapacity: number, onDemandBase: number): void {
-  if (!Number.isInteger(minCapacity) || minCapacity < 1) {
-    fail(`minCapacity is ${minCapacity}; the web service needs at least 1 task. Set minCapacity to 1 or more (default 2, one per AZ).`);
-  }
-  if (!Number.isInteger(maxCapacity) || maxCapacity < minCapacity) {
-    fail(`minCapacity ${minCapacity} is above maxCapacity ${maxCapacity}. Lower minCapacity or raise maxCapacity so that minCapacity <= maxCapacity.`);
-  }
-  if (minCapacity < onDemandBase) {
-    fail(
+export function validateCapacityRange(validator: Validator, minCapacity: number, maxCapacity: number, onDemandBase: number): void {
+  validator.checkAll([
+    [!Number.isInteger(minCapacity) || minCapacity < 1,
+      `minCapacity is ${minCapacity}; the web service needs at least 1 task. Set minCapacity to 1 or more (default 2, one per AZ).`],
+    [!Number.isInteger(maxCapacity) || maxCapacity < minCapacity,
+      `minCapacity ${minCapacity} is above maxCapacity ${maxCapacity}. Lower minCapacity or raise maxCapacity so that minCapacity <= maxCapacity.`],
+    [minCapacity < onDemandBase,
       `minCapacity ${minCapacity} is below onDemandBase ${onDemandBase}, so the on-demand base would never be filled. ` +
-      'Raise minCapacity to at least onDemandBase, or lower onDemandBase.',
-    );
-  }
+      'Raise minCapacity to at least onDemandBase, or lower onDemandBase.'],
+  ]);
 }
 
-export function validatePercent(prop: string, value: number): void {
-  if (Token.isUnresolved(value)) return;
-  if (!(value > 0 && value <= 100)) {
-    fail(`${prop} is ${value}; a utilization target is a percentage above 0 and at most 100. Set ${prop} to, for example, 60.`);
-  }
+export function validatePercent(validator: Validator, prop: string, value: number): void {
+  validator.check(isLiteral(value) && !(value > 0 && value <= 100),
+    `${prop} is ${value}; a utilization target is a percentage above 0 and at most 100. Set ${prop} to, for example, 60.`);
 }
 
-export function validatePositive(prop: string, value: number, example: number): void {
-  if (Token.isUnresolved(value)) return;
-  if (!(value > 0)) fail(`${prop} is ${value}; it must be above 0. Set ${prop} to, for example, ${example}.`);
+export function validatePositive(validator: Validator, prop: string, value: number, example: number): void {
+  validator.check(isLiteral(value) && !(value > 0), `${prop} is ${value}; it must be above 0. Set ${prop} to, for example, ${example}.`);
 }
 
 /** Health-check grace: minutes, not the half hour a racing in-task install once needed. */
-export function validateHealthCheckGrace(grace: Duration): void {
+export function validateHealthCheckGrace(validator: Validator, grace: Duration): void {
   if (grace.isUnresolved()) return;
   const seconds = grace.toSeconds();
-  if (seconds < 0 || seconds > 3600) {
-    fail(
-      `healthCheckGracePeriod is ${grace.toHumanString()}, but at most 1 hour is allowed: install and upgrade run in a ` +
-      'separate task before the web tasks start, so a web task answers its health check within a minute or two. ' +
-      'Set healthCheckGracePeriod to Duration.minutes(2) (default) or up to Duration.hours(1).',
-    );
-  }
+  validator.check(seconds < 0 || seconds > 3600,
+    `healthCheckGracePeriod is ${grace.toHumanString()}, but at most 1 hour is allowed: install and upgrade run in a ` +
+    'separate task before the web tasks start, so a web task answers its health check within a minute or two. ' +
+    'Set healthCheckGracePeriod to Duration.minutes(2) (default) or up to Duration.hours(1).',
+  );
 }
 
 /** Cron's interval on an idle site: 15 minutes to 1 day, and longer than the database's pause delay. */
-export function validateCronIdleInterval(interval: Duration, autoPauseAfter: Duration | undefined): void {
+export function validateCronIdleInterval(validator: Validator, interval: Duration, autoPauseAfter: Duration | undefined): void {
   if (interval.isUnresolved()) return;
   const seconds = interval.toSeconds();
-  if (seconds < 900 || seconds > 86400) {
-    fail(
-      `cronIdleInterval is ${interval.toHumanString()}; give 15 minutes to 1 day (default Duration.hours(4) with a ` +
-      'database that pauses). Shorter, the database would barely pause; longer, scheduled tasks of an idle site wait too long.',
-    );
-  }
-  if (autoPauseAfter && !autoPauseAfter.isUnresolved() && seconds <= autoPauseAfter.toSeconds()) {
-    fail(
-      `cronIdleInterval (${interval.toHumanString()}) is not longer than the database's autoPauseAfter ` +
-      `(${autoPauseAfter.toHumanString()}), so cron would wake the database before it ever pauses. ` +
-      'Raise cronIdleInterval (default Duration.hours(4)) or lower autoPauseAfter.',
-    );
-  }
+  validator.check(seconds < 900 || seconds > 86400,
+    `cronIdleInterval is ${interval.toHumanString()}; give 15 minutes to 1 day (default Duration.hours(4) with a ` +
+    'database that pauses). Shorter, the database would barely pause; longer, scheduled tasks of an idle site wait too long.',
+  );
+  validator.check(autoPauseAfter !== undefined && !autoPauseAfter.isUnresolved() && seconds <= autoPauseAfter.toSeconds(),
+    () => `cronIdleInterval (${interval.toHumanString()}) is not longer than the database's autoPauseAfter ` +
+    `(${autoPauseAfter!.toHumanString()}), so cron would wake the database before it ever pauses. ` +
+    'Raise cronIdleInterval (default Duration.hours(4)) or lower autoPauseAfter.',
+  );
 }
 
 /** Moodle's wwwroot: https, no trailing slash (sslproxy requires https). */
-export function validateSiteUrl(siteUrl: string): void {
-  if (Token.isUnresolved(siteUrl)) {
+export function validateSiteUrl(validator: Validator, siteUrl: string): void {
+  if (!isLiteral(siteUrl)) {
     // A URL built around a token (for example 'https://' + a distribution's domain): judge its literal start.
     const literalStart = siteUrl.split('${Token[')[0];
     if (literalStart === '' || literalStart.startsWith('https://') || 'https://'.startsWith(literalStart)) return;
-    validateSiteUrl(`${literalStart}…`);
+    validateSiteUrl(validator, `${literalStart}…`);
     return;
   }
-  if (!/^https:\/\/[^\s/]+(\/[^\s]*)?$/.test(siteUrl) || siteUrl.endsWith('/')) {
-    fail(
-      `edge.siteUrl is '${siteUrl}', but Moodle's wwwroot must be an https:// URL without a trailing slash ` +
-      '(TLS ends before the task and Moodle runs with sslproxy, which refuses http). Give the edge an https site URL such as https://moodle.example.edu.',
-    );
-  }
+  validator.check(!/^https:\/\/[^\s/]+(\/[^\s]*)?$/.test(siteUrl) || siteUrl.endsWith('/'),
+    `edge.siteUrl is '${siteUrl}', but Moodle's wwwroot must be an https:// URL without a trailing slash ` +
+    '(TLS ends before the task and Moodle runs with sslproxy, which refuses http). Give the edge an https site URL such as https://moodle.example.edu.',
+  );
 }
 
-export function validateAdminEmail(email: string): void {
-  if (Token.isUnresolved(email)) return;
-  if (!/^[^\s@"'<>(),;:\\]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$/.test(email)) {
-    fail(`adminEmail '${email}' is not an email address; Moodle's installer rejects it. Set adminEmail to an address such as moodle-admin@example.edu.`);
-  }
+export function validateAdminEmail(validator: Validator, email: string): void {
+  validator.check(isLiteral(email) && !/^[^\s@"'<>(),;:\\]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$/.test(email),
+    `adminEmail '${email}' is not an email address; Moodle's installer rejects it. Set adminEmail to an address such as moodle-admin@example.edu.`);
 }
 
-export function validateAdminUser(user: string): void {
-  if (Token.isUnresolved(user)) return;
+export function validateAdminUser(validator: Validator, user: string): void {
   // Moodle user names: lower case letters, digits and _ - @ . (core_user::clean_field / PARAM_USERNAME).
-  if (!/^[a-z0-9_.@-]{1,100}$/.test(user)) {
-    fail(`adminUser '${user}' is not a Moodle user name. Use lower-case letters, digits and _ - . @ only, for example 'admin' (default).`);
-  }
+  validator.check(isLiteral(user) && !/^[a-z0-9_.@-]{1,100}$/.test(user),
+    `adminUser '${user}' is not a Moodle user name. Use lower-case letters, digits and _ - . @ only, for example 'admin' (default).`);
 }
 
-export function validateMoodleVersion(version: string, pattern: RegExp): void {
-  if (Token.isUnresolved(version)) return;
-  if (!pattern.test(version)) {
-    fail(
+export function validateMoodleVersion(validator: Validator, version: string, pattern: RegExp): void {
+  if (!isLiteral(version)) return;
+  validator.checkAll([
+    [!pattern.test(version),
       `moodleVersion '${version}' is not a Moodle release the shipped image can build. It builds the release tags ` +
       "of Moodle 5.0 and 5.1 (github.com/moodle/moodle tags such as 'v5.1.8' or 'v5.0.4': PHP 8.3, the image's " +
-      "start-up scripts checked against them). Set moodleVersion to such a tag, or build your own image and pass it as 'image'.",
-    );
-  }
-  if (WITHDRAWN_MOODLE_VERSIONS[version]) {
-    fail(`moodleVersion '${version}' is a release Moodle says not to install: ${WITHDRAWN_MOODLE_VERSIONS[version]}`);
-  }
+      "start-up scripts checked against them). Set moodleVersion to such a tag, or build your own image and pass it as 'image'."],
+    [WITHDRAWN_MOODLE_VERSIONS[version] !== undefined,
+      () => `moodleVersion '${version}' is a release Moodle says not to install: ${WITHDRAWN_MOODLE_VERSIONS[version]}`],
+  ]);
 }
 
 /** Releases whose own release notes (moodle/devdocs, general/releases) say not to install them. */
@@ -184,11 +150,9 @@ const WITHDRAWN_MOODLE_VERSIONS: Record<string, string> = {
   'v5.1.6': '"Please do not upgrade to this version, due to MDL-89497" (its release notes). Use \'v5.1.8\' (default) or v5.1.7.',
 };
 
-export function validateSiteName(prop: string, value: string): void {
-  if (Token.isUnresolved(value)) return;
-  if (value.trim() === '' || value.length > 254) {
-    fail(`${prop} is '${value}'; Moodle needs a non-empty site name of at most 254 characters. Set ${prop}, or omit it for the default.`);
-  }
+export function validateSiteName(validator: Validator, prop: string, value: string): void {
+  validator.check(isLiteral(value) && (value.trim() === '' || value.length > 254),
+    `${prop} is '${value}'; Moodle needs a non-empty site name of at most 254 characters. Set ${prop}, or omit it for the default.`);
 }
 
 // ---- Schedules (Application Auto Scaling: cron(6 fields), rate(...), at(...)) --------------------------------
@@ -254,23 +218,19 @@ export function scheduleProblem(expression: string): string | undefined {
   return 'it is neither cron(...), rate(...) nor at(...)';
 }
 
-export function validateSchedule(index: number, expression: string): void {
-  if (Token.isUnresolved(expression)) return;
-  const problem = scheduleProblem(expression);
-  if (problem) {
-    fail(
-      `scheduledScaling[${index}].schedule '${expression}' is malformed: ${problem}. ` +
-      "Build it with appscaling.Schedule.cron({ minute: '0', hour: '7', weekDay: 'MON-FRI' }) or write a 6-field cron(...) expression.",
-    );
-  }
+export function validateSchedule(validator: Validator, index: number, expression: string): void {
+  const problem = isLiteral(expression) ? scheduleProblem(expression) : undefined;
+  validator.check(problem !== undefined,
+    `scheduledScaling[${index}].schedule '${expression}' is malformed: ${problem}. ` +
+    "Build it with appscaling.Schedule.cron({ minute: '0', hour: '7', weekDay: 'MON-FRI' }) or write a 6-field cron(...) expression.",
+  );
 }
 
 /** The edge's proxy count becomes MOODLE_PROXY_HOPS, which the image accepts from 0 to 5. */
-export function validateForwardingProxies(proxies: number): void {
-  if (Token.isUnresolved(proxies)) {
-    fail('edge.forwardingProxies must be a literal number: the image reads the viewer\'s address that many X-Forwarded-For entries from the end.');
-  }
-  if (!Number.isInteger(proxies) || proxies < 0 || proxies > 5) {
-    fail(`edge.forwardingProxies is ${proxies}; it must be a whole number from 0 to 5 (the proxies in front of the web tasks that append to X-Forwarded-For; MoodleEdge has 2).`);
-  }
+export function validateForwardingProxies(validator: Validator, proxies: number): void {
+  if (!validator.requireLiteral(proxies,
+    'edge.forwardingProxies must be a literal number: the image reads the viewer\'s address that many X-Forwarded-For entries from the end.',
+  )) return;
+  validator.check(!Number.isInteger(proxies) || proxies < 0 || proxies > 5,
+    `edge.forwardingProxies is ${proxies}; it must be a whole number from 0 to 5 (the proxies in front of the web tasks that append to X-Forwarded-For; MoodleEdge has 2).`);
 }

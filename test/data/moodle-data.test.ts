@@ -9,6 +9,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { MoodleData, MoodleDatabase, MoodleDataProps, MoodleNetwork } from '../../src';
 import { imageContract } from '../../src/contracts/image-contract';
 import { checkStack, testStack } from '../util/checks';
+import { problemsOf } from '../util/problems';
 
 function dataStack(props: Partial<MoodleDataProps> = {}) {
   const stack = testStack();
@@ -559,5 +560,21 @@ describe('MoodleData bad input', () => {
   test('an invalid database name and rotation interval', () => {
     expect(() => dataStack({ databaseName: 'moodle-db' })).toThrow(/databaseName 'moodle-db' is not a valid MySQL schema name/);
     expect(() => dataStack({ secretRotation: Duration.hours(1) })).toThrow(/secretRotation is 1 hour.*Duration.days\(1\) to Duration.days\(1000\)/);
+  });
+});
+
+describe('MoodleData reports every problem at once', () => {
+  test('an existing instance and cluster, without a secret, with props for a created database', () => {
+    const stack = testStack();
+    const network = new MoodleNetwork(stack, 'Network');
+    const existingInstance = rds.DatabaseInstance.fromDatabaseInstanceAttributes(stack, 'Db', {
+      instanceIdentifier: 'moodle', instanceEndpointAddress: 'moodle.example', port: 3306, securityGroups: [],
+    });
+    const existingCluster = rds.DatabaseCluster.fromDatabaseClusterAttributes(stack, 'Cluster', { clusterIdentifier: 'moodle' });
+    expect(problemsOf(() => new MoodleData(stack, 'Data', { network, existingInstance, existingCluster, deletionProtection: true }))).toEqual([
+      expect.stringMatching(/^MoodleData: both existingInstance and existingCluster are given/),
+      expect.stringMatching(/^MoodleData: existingInstance is given without existingSecret/),
+      expect.stringMatching(/^MoodleData: deletionProtection only shape a database that MoodleData creates/),
+    ]);
   });
 });

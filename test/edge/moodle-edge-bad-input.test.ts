@@ -1,8 +1,10 @@
 import { App, Duration, Stack } from 'aws-cdk-lib';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import { ACCOUNT, edgeTestApp, edgeTestStack, testNetwork, testZone } from './edge-fixtures';
 import { MoodleEdge, MoodleEdgeGlobal, MoodleEdgeProps, MoodleWebAcl } from '../../src';
+import { problemsOf } from '../util/problems';
 
 const US_CERT = `arn:aws:acm:us-east-1:${ACCOUNT}:certificate/11111111-2222-3333-4444-555555555555`;
 const EU_CERT = `arn:aws:acm:eu-west-1:${ACCOUNT}:certificate/66666666-7777-8888-9999-000000000000`;
@@ -171,5 +173,41 @@ describe('MoodleEdgeGlobal and MoodleWebAcl bad input', () => {
   test('MoodleWebAcl outside us-east-1', () => {
     const stack = edgeTestStack('ap-southeast-2');
     expect(() => new MoodleWebAcl(stack, 'Acl')).toThrow(/MoodleWebAcl: the stack is in ap-southeast-2.*only be created in us-east-1/);
+  });
+});
+
+describe('Edge constructs report every problem at once', () => {
+  test('MoodleEdge: a custom domain with several problems', () => {
+    expect(problemsOf(build('eu-west-1', (stack) => ({ domainName: 'Moodle.example.edu', hostedZone: testZone(stack, 'other.org'), enableWaf: false })))).toEqual([
+      expect.stringMatching(/^MoodleEdge: domainName 'Moodle.example.edu' is not a lowercase host name/),
+      expect.stringMatching(/^MoodleEdge: domainName 'Moodle.example.edu' does not belong to hostedZone 'other.org'/),
+      expect.stringMatching(/^MoodleEdge: the stack is in eu-west-1, but CloudFront's certificate for 'Moodle.example.edu' must be created in us-east-1/),
+    ]);
+  });
+
+  test('MoodleEdge: a given web ACL with props for a created one', () => {
+    expect(problemsOf(build('us-east-1', () => ({ webAclArn: 'not-an-arn', loginRateLimit: 5, wafLogRetention: logs.RetentionDays.ONE_DAY })))).toEqual([
+      expect.stringMatching(/^MoodleEdge: loginRateLimit is 5, but AWS WAF rate limits are whole numbers from 10/),
+      expect.stringMatching(/^MoodleEdge: loginRateLimit is set together with webAclArn/),
+      expect.stringMatching(/^MoodleEdge: wafLogRetention is set together with webAclArn/),
+      expect.stringMatching(/^MoodleEdge: webAclArn 'not-an-arn' is not the ARN of an AWS WAF web ACL for CloudFront/),
+    ]);
+  });
+
+  test('MoodleEdgeGlobal: Region, domain and WAF props', () => {
+    const stack = edgeTestStack('eu-west-1');
+    expect(problemsOf(() => new MoodleEdgeGlobal(stack, 'Global', { domainName: 'moodle.example.edu', enableWaf: false, loginRateLimit: 100 }))).toEqual([
+      expect.stringMatching(/^MoodleEdgeGlobal: the stack is in eu-west-1/),
+      expect.stringMatching(/^MoodleEdgeGlobal: domainName is set but hostedZone is not/),
+      expect.stringMatching(/^MoodleEdgeGlobal: loginRateLimit is set but enableWaf is false/),
+    ]);
+  });
+
+  test('MoodleWebAcl: Region and rate limit', () => {
+    const stack = edgeTestStack('ap-southeast-2');
+    expect(problemsOf(() => new MoodleWebAcl(stack, 'Acl', { loginRateLimit: 5 }))).toEqual([
+      expect.stringMatching(/^MoodleWebAcl: loginRateLimit is 5/),
+      expect.stringMatching(/^MoodleWebAcl: the stack is in ap-southeast-2/),
+    ]);
   });
 });

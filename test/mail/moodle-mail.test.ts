@@ -6,6 +6,7 @@ import * as route53 from 'aws-cdk-lib/aws-route53';
 import { IMoodleMail } from '../../src/contracts';
 import { MoodleMail, MoodleMailProps } from '../../src/mail';
 import { checkStack, testStack } from '../util/checks';
+import { problemsOf } from '../util/problems';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const handlerModule = require(path.join(__dirname, '..', '..', 'src', 'private', 'handlers', 'smtp-password.js')) as {
@@ -388,5 +389,15 @@ describe('SMTP password derivation (src/private/handlers/smtp-password.js)', () 
         Data: {},
       })]);
     });
+  });
+});
+
+describe('MoodleMail reports every problem at once', () => {
+  test('an address outside the domain, a negative serial and a bad MAIL FROM label', () => {
+    expect(problemsOf(() => mailStack({ noReplyAddress: 'noreply@gmail.com', credentialsSerial: -1, mailFromSubdomain: 'not a label' }))).toEqual([
+      expect.stringMatching(/^MoodleMail: noReplyAddress 'noreply@gmail.com' is not an address in domainName 'example.edu'/),
+      expect.stringMatching(/^MoodleMail: credentialsSerial is -1/),
+      expect.stringMatching(/^MoodleMail: mailFromSubdomain 'not a label' is not a subdomain label/),
+    ]);
   });
 });

@@ -4,6 +4,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { MoodleNetwork, MoodleOnFargate, MoodlePreset, NatLayout } from '../../src';
 import { checkStack, testStack } from '../util/checks';
+import { problemsOf } from '../util/problems';
 
 function site(props: { preset?: MoodlePreset }) {
   const stack = testStack('us-east-1');
@@ -347,3 +348,23 @@ describe('MoodleNetwork bad input', () => {
   });
 });
 
+
+describe('MoodleNetwork reports every problem at once', () => {
+  test('a created VPC with a bad AZ count and a bad CIDR block', () => {
+    const stack = testStack();
+    expect(problemsOf(() => new MoodleNetwork(stack, 'Network', { maxAzs: 4, cidr: '10.0.0.0/8' }))).toEqual([
+      expect.stringMatching(/^MoodleNetwork: maxAzs is 4/),
+      expect.stringMatching(/^MoodleNetwork: cidr '10.0.0.0\/8' is not usable/),
+    ]);
+  });
+
+  test('an existing VPC with props for a created one and a missing tier', () => {
+    const stack = testStack();
+    const vpc = new ec2.Vpc(stack, 'Existing', { maxAzs: 2, subnetConfiguration: [{ name: 'Pub', subnetType: ec2.SubnetType.PUBLIC }] });
+    expect(problemsOf(() => new MoodleNetwork(stack, 'Network', { vpc, cidr: '10.1.0.0/16', flowLogs: false }))).toEqual([
+      expect.stringMatching(/^MoodleNetwork: cidr, flowLogs only shape a VPC that MoodleNetwork creates/),
+      expect.stringMatching(/^MoodleNetwork: the given vpc has private with egress subnets in 0/),
+      expect.stringMatching(/^MoodleNetwork: the given vpc has isolated subnets in 0/),
+    ]);
+  });
+});

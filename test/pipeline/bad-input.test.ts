@@ -7,6 +7,7 @@ import { deployTarget } from './doubles';
 import { MoodlePipeline, MoodlePipelineSource } from '../../src';
 import { branchProblem } from '../../src/pipeline/moodle-pipeline-source';
 import { testStack } from '../util/checks';
+import { problemsOf } from '../util/problems';
 
 const CONNECTION_ARN = 'arn:aws:codeconnections:eu-west-1:123456789012:connection/0a1b2c3d-4e5f-6a7b-8c9d-0e1f2a3b4c5d';
 const connection = { connectionArn: CONNECTION_ARN, owner: 'my-university', repo: 'moodle-image' };
@@ -122,5 +123,34 @@ describe('MoodlePipeline bad input', () => {
     expect(() => new MoodlePipeline(stack, 'A', { target, deploymentTimeout: Duration.minutes(90) })).toThrow(/deploymentTimeout is 1 hour 30 minutes, but the ECS deploy action allows 1 to 60 minutes\. Give whole minutes from 1 to 60/);
     expect(() => new MoodlePipeline(stack, 'B', { target, upgradeTimeout: Duration.minutes(2) })).toThrow(/upgradeTimeout is 2 minutes.*from 5 to 480/);
     expect(() => new MoodlePipeline(stack, 'C', { target, buildTimeout: Duration.hours(9) })).toThrow(/buildTimeout is 9 hours/);
+  });
+});
+
+describe('MoodlePipeline and MoodlePipelineSource report every problem at once', () => {
+  test('MoodlePipelineSource.connection with a bad ARN, an empty owner and a bad branch', () => {
+    expect(problemsOf(() => MoodlePipelineSource.connection({ connectionArn: 'arn', owner: ' ', repo: 'moodle-image', branch: 'a..b' }))).toEqual([
+      expect.stringMatching(/^MoodlePipelineSource.connection: connectionArn 'arn' is not the ARN of a connection/),
+      expect.stringMatching(/^MoodlePipelineSource.connection: owner is empty/),
+      expect.stringMatching(/^MoodlePipelineSource.connection: branch 'a..b' contains \.\./),
+    ]);
+  });
+
+  test('MoodlePipelineSource.codeCommit with a repository and a bad repositoryName', () => {
+    const stack = testStack();
+    const repository = codecommit.Repository.fromRepositoryName(stack, 'Repo', 'moodle-image');
+    expect(problemsOf(() => MoodlePipelineSource.codeCommit({ repository, repositoryName: 'x.git' }))).toEqual([
+      expect.stringMatching(/^MoodlePipelineSource.codeCommit: repositoryName names a repository to create/),
+      expect.stringMatching(/^MoodlePipelineSource.codeCommit: repositoryName 'x.git' ends in .git/),
+    ]);
+  });
+
+  test('MoodlePipeline with a bad build directory and a bad timeout', () => {
+    const stack = testStack();
+    expect(problemsOf(() => new MoodlePipeline(stack, 'Pipeline', {
+      target: deployTarget(stack), buildDirectory: '../image', deploymentTimeout: Duration.minutes(90),
+    }))).toEqual([
+      expect.stringMatching(/^MoodlePipeline: buildDirectory '..\/image' must be a relative path/),
+      expect.stringMatching(/^MoodlePipeline: deploymentTimeout is 1 hour 30 minutes/),
+    ]);
   });
 });

@@ -13,6 +13,7 @@ import { MoodleData } from '../../src/data';
 import { MoodleNetwork, NatLayout } from '../../src/network';
 import { MoodleService, MoodleServiceProps } from '../../src/service';
 import { checkStack, testStack } from '../util/checks';
+import { problemsOf } from '../util/problems';
 
 type Resources = Record<string, { Type: string; Properties: Record<string, any>; DependsOn?: string[] }>;
 
@@ -932,5 +933,14 @@ describe('MoodleService site URL with tokens', () => {
     expect(() => new MoodleService(stack, 'Bad', { ...props, edge: withFields(props.edge, { siteUrl: `http://${domain}` }) })).toThrow(
       /edge\.siteUrl is 'http:\/\/…', but Moodle's wwwroot must be an https:\/\/ URL/,
     );
+  });
+});
+
+describe('MoodleService reports every problem at once', () => {
+  test('a bad on-demand base and a bad admin user', () => {
+    expect(problemsOf(() => build({ onDemandBase: 0, minCapacity: 1, adminUser: 'Admin User' }))).toEqual([
+      expect.stringMatching(/^MoodleService: onDemandBase is 0/),
+      expect.stringMatching(/^MoodleService: adminUser 'Admin User' is not a Moodle user name/),
+    ]);
   });
 });
