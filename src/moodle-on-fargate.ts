@@ -8,6 +8,7 @@ import { MoodleMonitoring, MoodleMonitoringOptions } from './monitoring';
 import { MoodleNetwork, MoodleNetworkProps } from './network';
 import { MoodlePipeline, MoodlePipelineOptions } from './pipeline';
 import { MoodlePreset, resolveParts } from './presets';
+import { check } from './private/validation';
 import { MoodleService, MoodleServiceOptions } from './service';
 
 /**
@@ -127,27 +128,23 @@ export class MoodleOnFargate extends Construct {
     this.preset = props.preset ?? MoodlePreset.PRODUCTION;
     const parts = resolveParts(this.preset, props);
     const wantsPipeline = props.pipeline ?? false;
-    if (!wantsPipeline && props.pipelineOptions !== undefined) {
-      throw new Error('MoodleOnFargate: pipelineOptions is given but pipeline is not true. Set pipeline: true, or remove pipelineOptions.');
-    }
-    if (wantsPipeline && props.service?.image !== undefined) {
-      throw new Error(
-        'MoodleOnFargate: pipeline: true builds the image from the pipeline\'s source, but service.image supplies one. ' +
-        'Remove service.image (put your changes in the pipeline\'s Dockerfile), or remove pipeline.',
-      );
-    }
-    if (!parts.monitoring && props.monitoringOptions !== undefined) {
-      throw new Error('MoodleOnFargate: monitoringOptions is given but monitoring is off. Set monitoring: true, or remove monitoringOptions.');
-    }
+    check('MoodleOnFargate', [
+      [!wantsPipeline && props.pipelineOptions !== undefined,
+        'pipelineOptions is given but pipeline is not true. Set pipeline: true, or remove pipelineOptions.'],
+      [wantsPipeline && props.service?.image !== undefined,
+        'pipeline: true builds the image from the pipeline\'s source, but service.image supplies one. ' +
+        'Remove service.image (put your changes in the pipeline\'s Dockerfile), or remove pipeline.'],
+      [!parts.monitoring && props.monitoringOptions !== undefined,
+        'monitoringOptions is given but monitoring is off. Set monitoring: true, or remove monitoringOptions.'],
+      [props.mail !== undefined && props.service?.mail !== undefined,
+        'both mail and service.mail are given. Give mail (SES set up for you) or service.mail (your own SMTP server), not both.'],
+    ]);
 
     this.network = new MoodleNetwork(this, 'Network', parts.network);
     const network = this.network;
     this.data = new MoodleData(this, 'Data', { ...parts.data, network });
     this.cache = new MoodleCache(this, 'Cache', { ...parts.cache, network });
     this.edge = new MoodleEdge(this, 'Edge', { ...parts.edge, network });
-    if (props.mail && props.service?.mail) {
-      throw new Error('MoodleOnFargate: both mail and service.mail are given. Give mail (SES set up for you) or service.mail (your own SMTP server), not both.');
-    }
     this.mail = props.mail ? new MoodleMail(this, 'Mail', props.mail) : undefined;
     this.service = new MoodleService(this, 'Service', {
       ...parts.service,

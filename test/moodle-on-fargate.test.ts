@@ -4,6 +4,7 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import { MoodleCacheDeployment, MoodleMail, MoodleOnFargate, MoodlePreset, NatLayout } from '../src';
 import { checkStack, testStack } from './util/checks';
+import { problemsOf } from './util/problems';
 import { siteCostLines } from '../scripts/cost/site-cost-lines';
 import { totalMonthlyUsd } from '../scripts/cost/template-cost';
 import { OFFLINE_ACCOUNT, offlineContext } from '../scripts/offline-context';
@@ -424,6 +425,26 @@ describe('MoodleOnFargate alarm thresholds', () => {
       expect(alarm.Properties.AlarmActions).toEqual([topic]);
       expect(alarm.Properties.OKActions).toEqual([topic]);
     }
+  });
+
+  test('every bad monitoring option is reported in one error', () => {
+    const problems = problemsOf(() => site({
+      monitoringOptions: { cronStaleAfterMinutes: 2, alarmEmail: 'ops', thresholds: { webCpuPercent: 120, databaseConnections: 0 } },
+    }));
+    expect(problems).toEqual([
+      expect.stringMatching(/^MoodleMonitoring: cronStaleAfterMinutes is 2;/),
+      expect.stringMatching(/^MoodleMonitoring: thresholds\.webCpuPercent is 120\./),
+      expect.stringMatching(/^MoodleMonitoring: thresholds\.databaseConnections is 0\./),
+      expect.stringMatching(/^MoodleMonitoring: alarmEmail 'ops' is not an email address/),
+    ]);
+  });
+
+  test('props of MoodleOnFargate that contradict each other are reported in one error', () => {
+    const problems = problemsOf(() => site({ pipelineOptions: {}, monitoring: false, monitoringOptions: {} }));
+    expect(problems).toEqual([
+      expect.stringMatching(/^MoodleOnFargate: pipelineOptions is given but pipeline is not true/),
+      expect.stringMatching(/^MoodleOnFargate: monitoringOptions is given but monitoring is off/),
+    ]);
   });
 
   test.each([

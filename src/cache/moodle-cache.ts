@@ -6,7 +6,8 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { CACHE_MAX_MEMORY_POLICY, CacheEngine, cacheDefaults } from './cache-defaults';
-import { CacheNodesOptions, MoodleCacheDeployment } from './moodle-cache-deployment';
+import { CacheNodeChoices, parseVersion, validateCacheNodes, validateCachePort } from './cache-validation';
+import { MoodleCacheDeployment } from './moodle-cache-deployment';
 import { IMoodleCache } from '../contracts/cache';
 import { IMoodleNetwork } from '../contracts/network';
 import { startAfterDeployChecks } from '../private/site-part';
@@ -86,7 +87,16 @@ export class MoodleCache extends Construct implements IMoodleCache {
     // ElastiCache Serverless always uses TLS, on port 6379.
     this.transitEncryption = serverless || (nodes.transitEncryption ?? cacheDefaults.transitEncryption);
     this.port = serverless ? cacheDefaults.port : nodes.port ?? cacheDefaults.port;
-    validatePort(this.port);
+    const choices = serverless ? undefined : {
+      engine: this.engine,
+      engineVersion: nodes.engineVersion ?? cacheDefaults.engineVersion[this.engine],
+      transitEncryption: this.transitEncryption,
+      nodeType: nodes.nodeType ?? cacheDefaults.nodeType,
+      replicas: nodes.replicas ?? cacheDefaults.replicas,
+      port: this.port,
+    };
+    if (choices) validateCacheNodes(choices);
+    else validateCachePort(this.port);
 
     this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
       vpc: props.network.vpc,
@@ -115,20 +125,15 @@ export class MoodleCache extends Construct implements IMoodleCache {
       this.serverlessCache = cache;
       this.endpointAddress = cache.attrEndpointAddress;
     } else {
-      const { group, parameterGroup } = this.createReplicationGroup(props, nodes, subnetIds);
+      const { group, parameterGroup } = this.createReplicationGroup(props, choices!, subnetIds);
       this.replicationGroup = group;
       this.parameterGroup = parameterGroup;
       this.endpointAddress = group.attrPrimaryEndPointAddress;
     }
   }
 
-  private createReplicationGroup(props: MoodleCacheProps, nodes: CacheNodesOptions, subnetIds: string[]) {
-    const engineVersion = nodes.engineVersion ?? cacheDefaults.engineVersion[this.engine];
-    validateEngineVersion(this.engine, engineVersion, this.transitEncryption);
-    const nodeType = nodes.nodeType ?? cacheDefaults.nodeType;
-    validateNodeType(nodeType);
-    const replicas = nodes.replicas ?? cacheDefaults.replicas;
-    validateReplicas(replicas);
+  private createReplicationGroup(props: MoodleCacheProps, choices: CacheNodeChoices, subnetIds: string[]) {
+    const { engineVersion, nodeType, replicas } = choices;
     const highlyAvailable = replicas > 0;
 
     const subnetGroup = new elasticache.CfnSubnetGroup(this, 'SubnetGroup', {
@@ -245,69 +250,6 @@ export class MoodleCache extends Construct implements IMoodleCache {
       userGroupId: userGroup.ref,
     });
     return cache;
-  }
-}
-
-const NODE_TYPE = /^cache\.[a-z][a-z0-9]*\.(micro|small|medium|large|\d*xlarge)$/;
-
-function validateNodeType(nodeType: string): void {
-  if (Token.isUnresolved(nodeType)) return;
-  if (!NODE_TYPE.test(nodeType)) {
-    throw new Error(
-      `MoodleCache: nodeType '${nodeType}' is not an ElastiCache node type. Give 'cache.<family>.<size>', for example 'cache.t4g.small' (default) or 'cache.r7g.large'.`,
-    );
-  }
-}
-
-function validateReplicas(replicas: number): void {
-  if (Token.isUnresolved(replicas)) return;
-  if (!Number.isInteger(replicas) || replicas < 0 || replicas > 5) {
-    throw new Error(`MoodleCache: replicas is ${replicas}. Give 0 to 5 (default 1: a replica in another AZ with Multi-AZ failover).`);
-  }
-}
-
-function validatePort(port: number): void {
-  if (Token.isUnresolved(port)) return;
-  if (!Number.isInteger(port) || port < 1024 || port > 65535) {
-    throw new Error(`MoodleCache: port is ${port}. Give a port from 1024 to 65535 (default 6379).`);
-  }
-}
-
-function parseVersion(version: string): number[] | undefined {
-  const match = /^(\d+)\.(\d+)(?:\.(\d+))?$/.exec(version);
-  return match ? [Number(match[1]), Number(match[2]), Number(match[3] ?? 0)] : undefined;
-}
-
-function atLeast(version: number[], minimum: number[]): boolean {
-  for (let i = 0; i < minimum.length; i++) {
-    if (version[i] !== minimum[i]) return version[i] > minimum[i];
-  }
-  return true;
-}
-
-function validateEngineVersion(engine: CacheEngine, engineVersion: string, transitEncryption: boolean): void {
-  if (Token.isUnresolved(engineVersion)) return;
-  const version = parseVersion(engineVersion);
-  if (!version) {
-    throw new Error(`MoodleCache: engineVersion '${engineVersion}' is not a version. Give major.minor, for example '${cacheDefaults.engineVersion[engine]}' (default).`);
-  }
-  if (engine === CacheEngine.VALKEY) {
-    if (!atLeast(version, [7, 2])) {
-      throw new Error(`MoodleCache: engineVersion '${engineVersion}' does not exist for Valkey, whose first ElastiCache version is 7.2. Give '7.2' or later ('8.1' is the default).`);
-    }
-    return;
-  }
-  // ElastiCache supports in-transit encryption for Redis OSS 3.2.6, 4.0.10 and later.
-  const tlsCapable = version[0] >= 5 || (version[0] === 4 && atLeast(version, [4, 0, 10])) || (version[0] === 3 && atLeast(version, [3, 2, 6]));
-  if (transitEncryption && !tlsCapable) {
-    throw new Error(
-      `MoodleCache: transitEncryption is on, but Redis OSS ${engineVersion} cannot encrypt in transit (ElastiCache needs 3.2.6, 4.0.10 or later). Use engineVersion '7.1' (default for Redis OSS) or later; do not turn transitEncryption off.`,
-    );
-  }
-  if (!atLeast(version, [5, 0])) {
-    throw new Error(
-      `MoodleCache: engineVersion '${engineVersion}' is older than Redis 5.0, the minimum of Moodle's Redis session handler. Use '7.1' (default for Redis OSS) or later, or the Valkey engine.`,
-    );
   }
 }
 

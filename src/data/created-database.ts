@@ -11,6 +11,7 @@ import { AuroraServerlessOptions, MysqlInstanceOptions } from './moodle-database
 import { IMoodleNetwork } from '../contracts/network';
 import { acknowledge } from '../private/acknowledge';
 import { deletionProtectionGuard } from '../private/deploy-guards';
+import { fail } from '../private/validation';
 
 // The database MoodleData creates (RDS for MySQL or Aurora MySQL Serverless v2), its constructs' IDs in MoodleData's scope.
 
@@ -119,8 +120,7 @@ export function createAuroraCluster(
   validateAuroraVersion(version, minCapacity);
   validateCapacity(minCapacity, maxCapacity);
   if (options.autoPauseAfter !== undefined && minCapacity !== 0) {
-    throw new Error(
-      `MoodleData: autoPauseAfter is set but minCapacity is ${minCapacity}; Aurora pauses only at 0 ACU. Set minCapacity: 0 to allow pausing, or remove autoPauseAfter.`,
+    fail('MoodleData', `autoPauseAfter is set but minCapacity is ${minCapacity}; Aurora pauses only at 0 ACU. Set minCapacity: 0 to allow pausing, or remove autoPauseAfter.`,
     );
   }
   const autoPauseAfter = minCapacity === 0 ? options.autoPauseAfter ?? dataDefaults.autoPauseAfter : undefined;

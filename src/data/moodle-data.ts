@@ -19,6 +19,7 @@ import { IMoodleData } from '../contracts/data';
 import { imageContract } from '../contracts/image-contract';
 import { acknowledge } from '../private/acknowledge';
 import { startAfterDeployChecks } from '../private/site-part';
+import { fail } from '../private/validation';
 
 /**
  * Moodle's state outside the cache: a MySQL database (RDS for MySQL Multi-AZ, or Aurora MySQL
@@ -116,8 +117,7 @@ export class MoodleData extends Construct implements IMoodleData {
     } else {
       const deletionProtection = props.deletionProtection ?? dataDefaults.deletionProtection;
       if (removalPolicy === RemovalPolicy.DESTROY && deletionProtection) {
-        throw new Error(
-          'MoodleData: removalPolicy is DESTROY but deletionProtection is true, so deleting the stack would fail on the database. For a development stack set deletionProtection: false as well; otherwise keep removalPolicy SNAPSHOT (default) or RETAIN.',
+        fail('MoodleData', 'removalPolicy is DESTROY but deletionProtection is true, so deleting the stack would fail on the database. For a development stack set deletionProtection: false as well; otherwise keep removalPolicy SNAPSHOT (default) or RETAIN.',
         );
       }
       const backupRetention = props.backupRetention ?? dataDefaults.backupRetention;
@@ -158,8 +158,7 @@ export class MoodleData extends Construct implements IMoodleData {
       if (props.secretRotation) {
         validateRotation(props.secretRotation);
         if (props.network.assignPublicIpToTasks) {
-          throw new Error(
-            'MoodleData: secretRotation runs a rotation function in the application subnets, but the network puts tasks in public subnets ' +
+          fail('MoodleData', 'secretRotation runs a rotation function in the application subnets, but the network puts tasks in public subnets ' +
             'without NAT (assignPublicIpToTasks, NAT layout PUBLIC_TASKS), where a Lambda function gets no public address and cannot reach ' +
             'Secrets Manager. Remove secretRotation, or use a NAT layout with NAT gateways (SINGLE or ONE_PER_AZ).',
           );

@@ -24,6 +24,7 @@ import { IMoodleEdge } from '../contracts/edge';
 import { imageContract } from '../contracts/image-contract';
 import { deletionProtectionGuard, emptyBucketOnRollback } from '../private/deploy-guards';
 import { startAfterDeployChecks } from '../private/site-part';
+import { fail } from '../private/validation';
 
 /**
  * The edge of a Moodle site: an internal Application Load Balancer in the application subnets,
@@ -77,8 +78,7 @@ export class MoodleEdge extends Construct implements IMoodleEdge {
     startAfterDeployChecks(this, props.network);
     const stack = Stack.of(this);
     if (Token.isUnresolved(stack.region)) {
-      throw new Error(
-        'MoodleEdge: the stack\'s Region is not known at synth time (env-agnostic stack), but MoodleEdge needs it: for the load balancer\'s access-log delivery, to know whether CloudFront\'s certificate and web ACL (us-east-1 only) can be created here, and to look up CloudFront\'s prefix list. Give the stack env: { account, region }.',
+      fail('MoodleEdge', 'the stack\'s Region is not known at synth time (env-agnostic stack), but MoodleEdge needs it: for the load balancer\'s access-log delivery, to know whether CloudFront\'s certificate and web ACL (us-east-1 only) can be created here, and to look up CloudFront\'s prefix list. Give the stack env: { account, region }.',
       );
     }
     const region = stack.region;
@@ -325,8 +325,7 @@ export class MoodleEdge extends Construct implements IMoodleEdge {
   private lookUpCloudFrontPrefixList(): string {
     const stack = Stack.of(this);
     if (Token.isUnresolved(stack.account)) {
-      throw new Error(
-        `MoodleEdge: the stack has no concrete account (env without account), so the ID of the managed prefix list '${cloudFrontOriginFacingPrefixListName}' cannot be looked up at synth time. Give the stack env: { account, region }, or pass cloudFrontPrefixListId (the 'pl-…' ID of that prefix list in the stack's Region: aws ec2 describe-managed-prefix-lists --filters Name=prefix-list-name,Values=${cloudFrontOriginFacingPrefixListName}).`,
+      fail('MoodleEdge', `the stack has no concrete account (env without account), so the ID of the managed prefix list '${cloudFrontOriginFacingPrefixListName}' cannot be looked up at synth time. Give the stack env: { account, region }, or pass cloudFrontPrefixListId (the 'pl-…' ID of that prefix list in the stack's Region: aws ec2 describe-managed-prefix-lists --filters Name=prefix-list-name,Values=${cloudFrontOriginFacingPrefixListName}).`,
       );
     }
     return ec2.PrefixList.fromLookup(this, 'CloudFrontPrefixList', { prefixListName: cloudFrontOriginFacingPrefixListName }).prefixListId;

@@ -1,5 +1,6 @@
 import { Size } from 'aws-cdk-lib';
 import { MoodleAlarmThresholds } from './alarm-thresholds';
+import { Validator } from '../private/validation';
 import { withDefaults } from '../private/with-defaults';
 
 /** The defaults of MoodleAlarmThresholds. */
@@ -30,17 +31,18 @@ export function derivedDefaults(watched: WatchedConfiguration): Required<MoodleA
 }
 
 /** The thresholds with their defaults, each checked: a percentage from 1 to 100, counts and sizes above 0. */
-export function resolveThresholds(given: MoodleAlarmThresholds | undefined, watched: WatchedConfiguration): Required<MoodleAlarmThresholds> {
+export function resolveThresholds(
+  given: MoodleAlarmThresholds | undefined, watched: WatchedConfiguration, validator: Validator,
+): Required<MoodleAlarmThresholds> {
   const thresholds = withDefaults<Required<MoodleAlarmThresholds>>(derivedDefaults(watched), given);
   for (const [name, value] of Object.entries(thresholds)) {
     if (value instanceof Size) {
-      if (value.toBytes() <= 0) throw new Error(`MoodleMonitoring: thresholds.${name} is ${value.toBytes()} bytes. Give more than 0.`);
+      validator.check(value.toBytes() <= 0, `thresholds.${name} is ${value.toBytes()} bytes. Give more than 0.`);
       continue;
     }
     const percent = name.endsWith('Percent');
-    if (!Number.isFinite(value) || value <= 0 || (percent && value > 100)) {
-      throw new Error(`MoodleMonitoring: thresholds.${name} is ${value}. Give ${percent ? 'a percentage above 0, at most 100' : 'a number above 0'}.`);
-    }
+    validator.check(!Number.isFinite(value) || value <= 0 || (percent && value > 100),
+      `thresholds.${name} is ${value}. Give ${percent ? 'a percentage above 0, at most 100' : 'a number above 0'}.`);
   }
   return thresholds;
 }

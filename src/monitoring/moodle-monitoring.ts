@@ -16,6 +16,7 @@ import { IMoodleData } from '../contracts/data';
 import { IMoodleEdge } from '../contracts/edge';
 import { IMoodleService } from '../contracts/service';
 import { retainExceptOnCreate } from '../private/retain-except-on-create';
+import { Validator } from '../private/validation';
 
 /**
  * Options of a {@link MoodleMonitoring}.
@@ -85,21 +86,16 @@ export class MoodleMonitoring extends Construct {
     // An idle site's cron runs once per cronIdleInterval: the alarm waits that long, plus half an hour.
     const idleMinutes = service.cronIdleInterval?.toMinutes() ?? 0;
     const cronStaleAfterMinutes = props.cronStaleAfterMinutes ?? Math.max(30, Math.ceil((idleMinutes + 30) / 5) * 5);
-    if (!Number.isInteger(cronStaleAfterMinutes) || cronStaleAfterMinutes < 5 || cronStaleAfterMinutes > 1440) {
-      throw new Error(
-        `MoodleMonitoring: cronStaleAfterMinutes is ${cronStaleAfterMinutes}; give whole minutes from 5 to 1440 (Moodle's cron runs every minute).`,
-      );
-    }
-    if (cronStaleAfterMinutes <= idleMinutes) {
-      throw new Error(
-        `MoodleMonitoring: cronStaleAfterMinutes is ${cronStaleAfterMinutes}, but the service's cron runs only every ${idleMinutes} minutes ` +
-        `while the site is idle (cronIdleInterval), so the alarm would go off on every idle site. Give more than ${idleMinutes}, or omit it.`,
-      );
-    }
-    const thresholds = resolveThresholds(props.thresholds, { webTargetCpuPercent: service.targetCpuUtilizationPercent });
-    if (props.alarmEmail !== undefined && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(props.alarmEmail)) {
-      throw new Error(`MoodleMonitoring: alarmEmail '${props.alarmEmail}' is not an email address. Give one such as moodle-ops@example.edu.`);
-    }
+    const validator = new Validator('MoodleMonitoring');
+    const inRange = validator.check(!Number.isInteger(cronStaleAfterMinutes) || cronStaleAfterMinutes < 5 || cronStaleAfterMinutes > 1440,
+      `cronStaleAfterMinutes is ${cronStaleAfterMinutes}; give whole minutes from 5 to 1440 (Moodle's cron runs every minute).`);
+    validator.check(inRange && cronStaleAfterMinutes <= idleMinutes,
+      `cronStaleAfterMinutes is ${cronStaleAfterMinutes}, but the service's cron runs only every ${idleMinutes} minutes ` +
+      `while the site is idle (cronIdleInterval), so the alarm would go off on every idle site. Give more than ${idleMinutes}, or omit it.`);
+    const thresholds = resolveThresholds(props.thresholds, { webTargetCpuPercent: service.targetCpuUtilizationPercent }, validator);
+    validator.check(props.alarmEmail !== undefined && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(props.alarmEmail),
+      `alarmEmail '${props.alarmEmail}' is not an email address. Give one such as moodle-ops@example.edu.`);
+    validator.throwIfAny();
 
     this.topicKey = new kms.Key(this, 'TopicKey', { enableKeyRotation: true, description: 'Moodle alarm topic' });
     this.alarmTopic = new sns.Topic(this, 'AlarmTopic', { masterKey: this.topicKey, enforceSSL: true });

@@ -26,6 +26,7 @@ import { imageContract } from '../contracts/image-contract';
 import { MoodleImageTag } from '../contracts/image-tag';
 import { IMoodleService } from '../contracts/service';
 import { startAfterDeployChecks } from '../private/site-part';
+import { fail } from '../private/validation';
 
 
 /**
@@ -219,7 +220,7 @@ export class MoodleService extends Construct implements IMoodleService {
     // public address (its security group admits only the load balancer).
     const assignPublicIp = network.assignPublicIpToTasks;
     if (Token.isUnresolved(assignPublicIp)) {
-      throw new Error('MoodleService: network.assignPublicIpToTasks must be a literal true or false.');
+      fail('MoodleService', 'network.assignPublicIpToTasks must be a literal true or false.');
     }
     deploySteps.onEventFunction.addToRolePolicy(new iam.PolicyStatement({
       actions: ['ecs:RunTask'],
@@ -375,8 +376,7 @@ export class MoodleService extends Construct implements IMoodleService {
   private scaleOnRequests(targetGroup: elbv2.IApplicationTargetGroup, requestsPerTarget: number): void {
     if (targetGroup instanceof elbv2.ApplicationTargetGroup) {
       if (!isAttached(targetGroup)) {
-        throw new Error(
-          'MoodleService: edge.targetGroup is not attached to a load balancer listener yet, so requests per target cannot be tracked. ' +
+        fail('MoodleService', 'edge.targetGroup is not attached to a load balancer listener yet, so requests per target cannot be tracked. ' +
           'Add the target group to an ALB listener before creating MoodleService.',
         );
       }

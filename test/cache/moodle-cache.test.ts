@@ -3,6 +3,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { CacheEngine, MoodleCache, MoodleCacheDeployment, MoodleCacheProps, MoodleNetwork } from '../../src';
 import { checkStack, testStack } from '../util/checks';
+import { problemsOf } from '../util/problems';
 
 function cacheStack(props: Partial<MoodleCacheProps> = {}) {
   const stack = testStack();
@@ -254,5 +255,19 @@ describe('MoodleCache metrics for monitoring', () => {
     expect(metric.metricName).toBe('Evictions');
     expect(nodes.stack.resolve(metric.dimensions.CacheClusterId)).toEqual({ 'Fn::Join': ['-', [{ Ref: nodes.stack.resolve(nodes.cache.replicationGroup!.ref).Ref }, '001']] });
     expect(cacheStack({ deployment: MoodleCacheDeployment.serverless() }).cache.metricEvictions()).toBeUndefined();
+  });
+});
+
+describe('MoodleCache bad input, all at once', () => {
+  test('node type, replicas, port and engine version are reported in one error', () => {
+    const problems = problemsOf(() => cacheStack({
+      deployment: MoodleCacheDeployment.nodes({ nodeType: 'm5.large', replicas: 7, port: 80, engineVersion: '7' }),
+    }));
+    expect(problems).toEqual([
+      expect.stringMatching(/^MoodleCache: port is 80\./),
+      expect.stringMatching(/^MoodleCache: nodeType 'm5.large' is not an ElastiCache node type/),
+      expect.stringMatching(/^MoodleCache: replicas is 7\./),
+      expect.stringMatching(/^MoodleCache: engineVersion '7' is not a version/),
+    ]);
   });
 });
