@@ -2,7 +2,7 @@ import { App, CfnElement, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as route53 from 'aws-cdk-lib/aws-route53';
-import { MoodleCacheDeployment, MoodleMail, MoodleOnFargate, MoodlePreset, NatLayout } from '../src';
+import { MoodleCacheDeployment, MoodleDatabase, MoodleMail, MoodleOnFargate, MoodlePreset, NatLayout } from '../src';
 import { checkStack, testStack } from './util/checks';
 import { problemsOf } from './util/problems';
 import { siteCostLines } from '../scripts/cost/site-cost-lines';
@@ -413,6 +413,16 @@ describe('MoodleOnFargate alarm thresholds', () => {
   ])('the web CPU alarm follows the service\'s CPU target %p: %p', (targetCpuUtilizationPercent, expected) => {
     const { stack } = site({ service: { targetCpuUtilizationPercent } });
     const alarm = Object.entries(Template.fromStack(stack).findResources('AWS::CloudWatch::Alarm')).find(([id]) => id.includes('WebCpuAlarm'))!;
+    expect(alarm[1].Properties.Threshold).toBe(expected);
+  });
+
+  test.each([
+    [{}, 127],
+    [{ data: { database: MoodleDatabase.mysql() } }, 511],
+    [{ data: { database: MoodleDatabase.auroraServerless() } }, 300],
+  ])('the connections alarm goes off at three quarters of the database\'s max_connections: %p', (props, expected) => {
+    const { stack } = site(props);
+    const alarm = Object.entries(Template.fromStack(stack).findResources('AWS::CloudWatch::Alarm')).find(([id]) => id.includes('DatabaseConnectionsAlarm'))!;
     expect(alarm[1].Properties.Threshold).toBe(expected);
   });
 

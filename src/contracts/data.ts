@@ -48,6 +48,14 @@ export interface IMoodleData extends IConstruct {
    */
   readonly serverlessMaxCapacity?: number;
 
+  /**
+   * The most connections the database accepts, as far as this construct knows it (for a created RDS for MySQL
+   * instance: the default `max_connections` of its class, computed on the class's whole memory).
+   *
+   * @default - not known
+   */
+  readonly databaseMaxConnections?: number;
+
   /** Whether the data tier rotates its database secrets (MoodleMonitoring then reports failed rotations). */
   readonly rotatesSecrets: boolean;
 

@@ -6,6 +6,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct, IConstruct } from 'constructs';
 import { DATABASE_PASSWORD_EXCLUDED_CHARACTERS, dataDefaults } from './data-defaults';
 import { validateAuroraVersion, validateAutoPause, validateCapacity, validateMysqlVersion, validateStorage } from './data-validation';
+import { defaultMaxConnections } from './instance-memory';
 import { MoodleDataProps } from './moodle-data-props';
 import { AuroraServerlessOptions, MysqlInstanceOptions } from './moodle-database';
 import { IMoodleNetwork } from '../contracts/network';
@@ -106,6 +107,7 @@ export function createMysqlInstance(
     port: dataDefaults.port,
     dbType: 'mysqli',
     instance,
+    maxConnections: defaultMaxConnections(instanceType.toString()),
     deletionProtectionGuard: guard,
   };
 }
@@ -233,6 +235,7 @@ export interface CreatedDatabase {
   readonly instance?: rds.DatabaseInstance;
   readonly cluster?: rds.DatabaseCluster;
   readonly serverlessMaxCapacity?: number;
+  readonly maxConnections?: number;
   readonly autoPauseAfter?: Duration;
   readonly deletionProtectionGuard?: CustomResource;
 }

@@ -76,6 +76,12 @@ export class MoodleData extends Construct implements IMoodleData {
   public readonly secretRotation?: secretsmanager.SecretRotation;
   /** The single-user rotation of the master secret, if `secretRotation` is set. */
   public readonly adminSecretRotation?: secretsmanager.SecretRotation;
+  /**
+   * RDS for MySQL's default `max_connections` for the created instance's class, computed on the class's whole memory
+   * (`{DBInstanceClassMemory/12582880}`, an upper bound); undefined for Aurora, an existing database or a class
+   * whose memory this construct does not know.
+   */
+  public readonly databaseMaxConnections?: number;
   /** Whether the created database's secrets rotate (`secretRotation`). */
   public readonly rotatesSecrets: boolean;
   /** The file system holding moodledata. */
@@ -143,6 +149,7 @@ export class MoodleData extends Construct implements IMoodleData {
       this.moodleDbType = created.dbType;
       this.databaseInstance = created.instance;
       this.serverlessMaxCapacity = created.serverlessMaxCapacity;
+      this.databaseMaxConnections = created.maxConnections;
       this.autoPauseAfter = created.autoPauseAfter;
       this.deletionProtectionGuard = created.deletionProtectionGuard;
       this.databaseCluster = created.cluster;

@@ -19,15 +19,20 @@ export const alarmThresholdDefaults = {
 export interface WatchedConfiguration {
   /** The CPU utilization the web service scales to keep, percent. */
   readonly webTargetCpuPercent: number;
+  /** The most connections the database accepts, if known. */
+  readonly databaseMaxConnections?: number;
 }
 
 /**
  * The defaults for a site: the web CPU alarm stays 15 points above the CPU the service scales to keep (at least
- * 85, at most 99), so a service scaling as intended never sets it off.
+ * 85, at most 99), so a service scaling as intended never sets it off; the connections alarm goes off at three
+ * quarters of the database's max_connections when that is known.
  */
 export function derivedDefaults(watched: WatchedConfiguration): Required<MoodleAlarmThresholds> {
   const webCpuPercent = Math.min(99, Math.max(alarmThresholdDefaults.webCpuPercent, watched.webTargetCpuPercent + 15));
-  return { ...alarmThresholdDefaults, webCpuPercent };
+  const maxConnections = watched.databaseMaxConnections;
+  const databaseConnections = maxConnections === undefined ? alarmThresholdDefaults.databaseConnections : Math.floor(maxConnections * 0.75);
+  return { ...alarmThresholdDefaults, webCpuPercent, databaseConnections };
 }
 
 /** The thresholds with their defaults, each checked: a percentage from 1 to 100, counts and sizes above 0. */

@@ -35,10 +35,11 @@ export interface MoodleAlarmThresholds {
   readonly databaseCpuPercent?: number;
 
   /**
-   * Most database connections in a five-minute period, three periods in a row. Set it below the instance's
+   * Most database connections in a five-minute period, three periods in a row. Set it below the database's
    * `max_connections` (which RDS derives from the instance class's memory).
    *
-   * @default 300
+   * @default - three quarters of the data tier's `databaseMaxConnections` (127 for db.t4g.small, 511 for
+   * db.t4g.large); 300 when that is not known (Aurora, an existing database)
    */
   readonly databaseConnections?: number;
 

@@ -92,7 +92,8 @@ export class MoodleMonitoring extends Construct {
     validator.check(inRange && cronStaleAfterMinutes <= idleMinutes,
       `cronStaleAfterMinutes is ${cronStaleAfterMinutes}, but the service's cron runs only every ${idleMinutes} minutes ` +
       `while the site is idle (cronIdleInterval), so the alarm would go off on every idle site. Give more than ${idleMinutes}, or omit it.`);
-    const thresholds = resolveThresholds(props.thresholds, { webTargetCpuPercent: service.targetCpuUtilizationPercent }, validator);
+    const watched = { webTargetCpuPercent: service.targetCpuUtilizationPercent, databaseMaxConnections: data.databaseMaxConnections };
+    const thresholds = resolveThresholds(props.thresholds, watched, validator);
     validator.check(props.alarmEmail !== undefined && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(props.alarmEmail),
       `alarmEmail '${props.alarmEmail}' is not an email address. Give one such as moodle-ops@example.edu.`);
     validator.throwIfAny();
