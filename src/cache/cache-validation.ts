@@ -1,6 +1,5 @@
-import { Token } from 'aws-cdk-lib';
 import { CacheEngine, cacheDefaults } from './cache-defaults';
-import { Rule, Validator, compareVersions } from '../private/validation';
+import { Rule, check, compareVersions, isLiteral } from '../private/validation';
 
 const NODE_TYPE = /^cache\.[a-z][a-z0-9]*\.(micro|small|medium|large|\d*xlarge)$/;
 
@@ -26,30 +25,24 @@ export interface CacheNodeChoices {
 
 /** Every problem of the port, node type, replicas and engine version, in one error. */
 export function validateCacheNodes(choices: CacheNodeChoices): void {
-  const validator = new Validator('MoodleCache');
   const { engine, engineVersion, transitEncryption, nodeType, replicas, port } = choices;
-  validator.checkAll([
-    [isLiteralAnd(port, () => !Number.isInteger(port) || port < 1024 || port > 65535),
-      `port is ${port}. Give a port from 1024 to 65535 (default 6379).`],
-    [isLiteralAnd(nodeType, () => !NODE_TYPE.test(nodeType)),
+  check('MoodleCache', [
+    portRule(port),
+    [isLiteral(nodeType) && !NODE_TYPE.test(nodeType),
       `nodeType '${nodeType}' is not an ElastiCache node type. Give 'cache.<family>.<size>', for example 'cache.t4g.small' (default) or 'cache.r7g.large'.`],
-    [isLiteralAnd(replicas, () => !Number.isInteger(replicas) || replicas < 0 || replicas > 5),
+    [isLiteral(replicas) && (!Number.isInteger(replicas) || replicas < 0 || replicas > 5),
       `replicas is ${replicas}. Give 0 to 5 (default 1: a replica in another AZ with Multi-AZ failover).`],
+    ...(isLiteral(engineVersion) ? engineVersionRules(engine, engineVersion, transitEncryption) : []),
   ]);
-  if (!Token.isUnresolved(engineVersion)) validator.checkAll(engineVersionRules(engine, engineVersion, transitEncryption));
-  validator.throwIfAny();
 }
 
 /** The port alone (a serverless cache has no other choice to check). */
 export function validateCachePort(port: number): void {
-  const validator = new Validator('MoodleCache');
-  validator.check(isLiteralAnd(port, () => !Number.isInteger(port) || port < 1024 || port > 65535),
-    `port is ${port}. Give a port from 1024 to 65535 (default 6379).`);
-  validator.throwIfAny();
+  check('MoodleCache', [portRule(port)]);
 }
 
-function isLiteralAnd(value: unknown, failed: () => boolean): () => boolean {
-  return () => !Token.isUnresolved(value) && failed();
+function portRule(port: number): Rule {
+  return [isLiteral(port) && (!Number.isInteger(port) || port < 1024 || port > 65535), `port is ${port}. Give a port from 1024 to 65535 (default 6379).`];
 }
 
 function engineVersionRules(engine: CacheEngine, engineVersion: string, transitEncryption: boolean): Rule[] {

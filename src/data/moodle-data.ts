@@ -82,8 +82,6 @@ export class MoodleData extends Construct implements IMoodleData {
    * whose memory this construct does not know.
    */
   public readonly databaseMaxConnections?: number;
-  /** Whether the created database's secrets rotate (`secretRotation`). */
-  public readonly rotatesSecrets: boolean;
   /** The file system holding moodledata. */
   public readonly fileSystem: efs.IFileSystem;
   /** The access point Moodle mounts moodledata through. */
@@ -188,7 +186,11 @@ export class MoodleData extends Construct implements IMoodleData {
     const plan = this.createBackupPlan(props, backupPlanRetention);
     this.backupPlan = plan.plan;
     this.backupVault = plan.vault;
-    this.rotatesSecrets = this.secretRotation !== undefined;
+  }
+
+  /** Whether the created database's secrets rotate (`secretRotation`). */
+  public get rotatesSecrets(): boolean {
+    return this.secretRotation !== undefined;
   }
 
   /**

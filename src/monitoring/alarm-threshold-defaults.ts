@@ -28,7 +28,7 @@ export interface WatchedConfiguration {
  * 85, at most 99), so a service scaling as intended never sets it off; the connections alarm goes off at three
  * quarters of the database's max_connections when that is known.
  */
-export function derivedDefaults(watched: WatchedConfiguration): Required<MoodleAlarmThresholds> {
+function derivedDefaults(watched: WatchedConfiguration): Required<MoodleAlarmThresholds> {
   const webCpuPercent = Math.min(99, Math.max(alarmThresholdDefaults.webCpuPercent, watched.webTargetCpuPercent + 15));
   const maxConnections = watched.databaseMaxConnections;
   const databaseConnections = maxConnections === undefined ? alarmThresholdDefaults.databaseConnections : Math.floor(maxConnections * 0.75);

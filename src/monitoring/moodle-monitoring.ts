@@ -121,9 +121,11 @@ export class MoodleMonitoring extends Construct {
       InstallOrUpgradeFailures: this.logPatternMetric(service.taskLogGroup, 'InstallOrUpgradeFailures', 'install-or-upgrade failed'),
       RestartAfterSecretChangeErrors: service.metricRestartErrors(),
     };
-    const aurora = data.moodleDbType === 'auroramysql';
-    if (aurora) metrics.DatabaseCapacity = data.metricDatabase('ServerlessDatabaseCapacity', { statistic: 'Maximum', period: fiveMinutes });
-    if (!aurora) metrics.DatabaseFreeStorage = data.metricDatabase('FreeStorageSpace', { statistic: 'Minimum', period: fiveMinutes });
+    if (data.moodleDbType === 'auroramysql') {
+      metrics.DatabaseCapacity = data.metricDatabase('ServerlessDatabaseCapacity', { statistic: 'Maximum', period: fiveMinutes });
+    } else {
+      metrics.DatabaseFreeStorage = data.metricDatabase('FreeStorageSpace', { statistic: 'Minimum', period: fiveMinutes });
+    }
     const evictions = cache.metricEvictions();
     if (evictions) metrics.CacheEvictions = evictions;
 
