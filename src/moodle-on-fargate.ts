@@ -175,6 +175,12 @@ export class MoodleOnFargate extends Construct {
       value: this.service.adminSecret.secretArn,
       description: 'Secrets Manager secret with the administrator password (aws secretsmanager get-secret-value --secret-id …)',
     });
+    if (this.service.baseImageReference) {
+      new CfnOutput(this, 'BaseImage', {
+        value: this.service.baseImageReference,
+        description: 'PHP base image the Moodle image was built on, with the digest the build pinned',
+      });
+    }
     new CfnOutput(this, 'ClusterName', { value: this.service.cluster.clusterName });
     new CfnOutput(this, 'WebServiceName', { value: this.service.webService.serviceName });
     new CfnOutput(this, 'CronServiceName', { value: this.service.cronService.serviceName });

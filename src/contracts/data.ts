@@ -56,6 +56,15 @@ export interface IMoodleData extends IConstruct {
    */
   readonly databaseMaxConnections?: number;
 
+  /**
+   * The MySQL version the database reports to Moodle, as far as this construct knows it: the engine version of
+   * a created RDS for MySQL instance (e.g. `8.4.8`), the MySQL version a created Aurora MySQL cluster is
+   * compatible with (`8.0` for Aurora MySQL 3). The service checks it against its Moodle release's minimum.
+   *
+   * @default - not known (an existing database: Moodle's own environment check in the install/upgrade step judges it)
+   */
+  readonly databaseServerVersion?: string;
+
   /** Whether the data tier rotates its database secrets (MoodleMonitoring then reports failed rotations). */
   readonly rotatesSecrets: boolean;
 

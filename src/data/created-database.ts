@@ -108,6 +108,7 @@ export function createMysqlInstance(
     dbType: 'mysqli',
     instance,
     maxConnections: defaultMaxConnections(instanceType.toString()),
+    serverVersion: version.mysqlFullVersion,
     deletionProtectionGuard: guard,
   };
 }
@@ -187,6 +188,8 @@ export function createAuroraCluster(
     dbType: 'auroramysql',
     cluster,
     serverlessMaxCapacity: maxCapacity,
+    // '8.0.mysql_aurora.3.10.4': Aurora MySQL 3 reports MySQL 8.0.x to Moodle.
+    serverVersion: version.auroraMysqlFullVersion.split('.mysql_aurora')[0],
     autoPauseAfter,
     deletionProtectionGuard: guard,
   };
@@ -236,6 +239,8 @@ export interface CreatedDatabase {
   readonly cluster?: rds.DatabaseCluster;
   readonly serverlessMaxCapacity?: number;
   readonly maxConnections?: number;
+  /** The MySQL version Moodle sees (Aurora: the MySQL version it is compatible with). */
+  readonly serverVersion: string;
   readonly autoPauseAfter?: Duration;
   readonly deletionProtectionGuard?: CustomResource;
 }

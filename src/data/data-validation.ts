@@ -2,6 +2,7 @@ import { Duration, Size } from 'aws-cdk-lib';
 import * as efs from 'aws-cdk-lib/aws-efs';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import { CREATED_DATABASE_PROPS, MoodleDataProps } from './moodle-data-props';
+import { MOODLE_RELEASES } from '../contracts/moodle-releases';
 import { check, compareVersions, isLiteral, Validator, versionParts } from '../private/validation';
 
 export function validateExistingDatabase(props: MoodleDataProps): void {
@@ -20,9 +21,11 @@ export function validateExistingDatabase(props: MoodleDataProps): void {
 
 export function validateMysqlVersion(version: rds.MysqlEngineVersion): void {
   if (!isLiteral(version.mysqlFullVersion)) return;
+  const lowest = MOODLE_RELEASES.map((release) => release.mysql).sort((a, b) => compareVersions(versionParts(a), versionParts(b)))[0];
   check('MoodleData', [[
-    compareVersions(versionParts(version.mysqlFullVersion), [8, 4]) < 0,
-    () => `MoodleDatabase.mysql({ version }) is ${version.mysqlFullVersion}, but Moodle 5.1 requires MySQL 8.4 or later. Use rds.MysqlEngineVersion.VER_8_4_8 (default) or a later 8.4 release.`,
+    compareVersions(versionParts(version.mysqlFullVersion), versionParts(lowest)) < 0,
+    () => `MoodleDatabase.mysql({ version }) is ${version.mysqlFullVersion}, but no Moodle release the image builds runs on MySQL older than ${lowest} ` +
+      '(Moodle 5.x needs 8.4). Use rds.MysqlEngineVersion.VER_8_4_8 (default) or a later 8.4 release.',
   ]]);
 }
 
@@ -33,7 +36,7 @@ export function validateAuroraVersion(version: rds.AuroraMysqlEngineVersion, min
   const aurora = match ? [Number(match[3]), Number(match[4]), Number(match[5])] : [];
   check('MoodleData', [
     [!match || Number(match[1]) < 8 || aurora[0] < 3,
-      `MoodleDatabase.auroraServerless({ version }) is ${full}, but Moodle 5.1 requires Aurora MySQL 3 (MySQL 8.0 compatible) or later. Use rds.AuroraMysqlEngineVersion.VER_3_10_4 (default) or a later 3.x release.`],
+      `MoodleDatabase.auroraServerless({ version }) is ${full}, but Moodle requires Aurora MySQL 3 (MySQL 8.0 compatible) or later. Use rds.AuroraMysqlEngineVersion.VER_3_10_4 (default) or a later 3.x release.`],
     [match !== null && minCapacity === 0 && compareVersions(aurora, [3, 8, 0]) < 0,
       `minCapacity is 0 (auto-pause) but the Aurora version ${full} is older than 3.08.0, the first to pause at 0 ACU. Use a 3.08.0 or later version, or set minCapacity to 0.5 or more.`],
   ]);

@@ -82,6 +82,7 @@ export class MoodleData extends Construct implements IMoodleData {
    * whose memory this construct does not know.
    */
   public readonly databaseMaxConnections?: number;
+  public readonly databaseServerVersion?: string;
   /** The file system holding moodledata. */
   public readonly fileSystem: efs.IFileSystem;
   /** The access point Moodle mounts moodledata through. */
@@ -148,6 +149,7 @@ export class MoodleData extends Construct implements IMoodleData {
       this.databaseInstance = created.instance;
       this.serverlessMaxCapacity = created.serverlessMaxCapacity;
       this.databaseMaxConnections = created.maxConnections;
+      this.databaseServerVersion = created.serverVersion;
       this.autoPauseAfter = created.autoPauseAfter;
       this.deletionProtectionGuard = created.deletionProtectionGuard;
       this.databaseCluster = created.cluster;

@@ -43,7 +43,8 @@ export function imageBuildSpec(options: ImageBuildSpecOptions): Record<string, u
       BUILD_DIRECTORY: options.buildDirectory,
       DOCKER_BUILDKIT: '1',
     },
-    'exported-variables': [...IMAGE_BUILD_EXPORTED_VARIABLES],
+    // BASE_IMAGE: the base image the build pinned (build/docker-build.sh's record), shown in the pipeline's execution.
+    'exported-variables': [...IMAGE_BUILD_EXPORTED_VARIABLES, 'BASE_IMAGE'],
   };
   const dockerHubLogin: string[] = [];
   if (options.dockerHubSecretArn !== undefined) {
@@ -70,14 +71,20 @@ export function imageBuildSpec(options: ImageBuildSpecOptions): Record<string, u
           'RUNNING_TAG=$(aws ssm get-parameter --name "$IMAGE_TAG_PARAMETER" --query Parameter.Value --output text 2>/dev/null || true)',
           'if aws ecr describe-images --repository-name "$REPOSITORY_NAME" --image-ids imageTag="$IMAGE_TAG" >/dev/null 2>&1; then IMAGE_PUSHED=yes; else IMAGE_PUSHED=no; fi',
           'echo "Image $IMAGE_URI already in the repository: $IMAGE_PUSHED"',
+          'BASE_IMAGE="not recorded (built before, or by a Dockerfile without build/docker-build.sh)"',
         ],
       },
       build: {
         'on-failure': 'ABORT',
         'commands': [
           'if [ "$IMAGE_PUSHED" = no ] && [ -n "$RUNNING_TAG" ]; then docker pull --platform "$DOCKER_PLATFORM" "$REPOSITORY_URI:$RUNNING_TAG" || true; fi',
-          'if [ "$IMAGE_PUSHED" = no ]; then docker build --platform "$DOCKER_PLATFORM" --build-arg BUILDKIT_INLINE_CACHE=1'
+          // The shipped image source's build script (base images pinned to their digests and recorded); a source
+          // without it (a Dockerfile of the user's own) is built as it is.
+          'if [ "$IMAGE_PUSHED" = no ] && [ -f "$BUILD_DIRECTORY/build/docker-build.sh" ]; then CACHE_FROM="${RUNNING_TAG:+$REPOSITORY_URI:$RUNNING_TAG}"'
+            + ' bash "$BUILD_DIRECTORY/build/docker-build.sh" "$IMAGE_URI" "$BUILD_DIRECTORY"; . /tmp/moodle-image-build.env; fi',
+          'if [ "$IMAGE_PUSHED" = no ] && [ ! -f "$BUILD_DIRECTORY/build/docker-build.sh" ]; then docker build --platform "$DOCKER_PLATFORM" --build-arg BUILDKIT_INLINE_CACHE=1'
             + ' ${RUNNING_TAG:+--cache-from "$REPOSITORY_URI:$RUNNING_TAG"} --tag "$IMAGE_URI" "$BUILD_DIRECTORY"; fi',
+          'echo "Base image: ${BASE_IMAGE:-not recorded}"',
           'if [ "$IMAGE_PUSHED" = no ]; then docker push "$IMAGE_URI"; fi',
           'printf \'[{"name":"%s","imageUri":"%s"}]\' "$CONTAINER_NAME" "$IMAGE_URI" > imagedefinitions.json',
           'cat imagedefinitions.json',

@@ -16,6 +16,8 @@ import { ECR_PUBLIC_LOGIN, grantEcrPublicPull } from '../private/ecr-public';
 export interface ImageBuildProps {
   readonly arm64: boolean;
   readonly moodleVersion: string;
+  /** A pinned digest of the PHP base image (else the build resolves the tag's). */
+  readonly baseImageDigest?: string;
   readonly deploySteps: DeploySteps;
   readonly logRetention: logs.RetentionDays;
   readonly dockerHubSecret?: secretsmanager.ISecret;
@@ -47,6 +49,11 @@ export class ImageBuild extends Construct {
    */
   public readonly image: ecs.ContainerImage;
   public readonly buildResource: CustomResource;
+  /**
+   * The PHP base image the build used, `<repository>:<tag>@<digest>` (a deploy-time value, from the build's
+   * record: the digest its tag had, or the one pinned).
+   */
+  public readonly baseImageReference: string;
 
   constructor(scope: Construct, id: string, props: ImageBuildProps) {
     super(scope, id);
@@ -65,6 +72,7 @@ export class ImageBuild extends Construct {
     const contentHash = crypto.createHash('sha256')
       .update(this.source.assetHash)
       .update(JSON.stringify(buildSpecObject))
+      .update(props.baseImageDigest ?? '')
       .digest('hex');
     this.imageTag = props.fixedTag ?? `${props.moodleVersion}-${arch}-${contentHash}`;
 
@@ -73,6 +81,7 @@ export class ImageBuild extends Construct {
       REPOSITORY_NAME: { value: this.repository.repositoryName },
       IMAGE_TAG: { value: this.imageTag },
       MOODLE_VERSION: { value: props.moodleVersion },
+      ...(props.baseImageDigest ? { BASE_IMAGE_DIGEST: { value: props.baseImageDigest } } : {}),
     };
     if (props.dockerHubSecret) {
       environmentVariables.DOCKERHUB_USERNAME = {
@@ -145,8 +154,10 @@ export class ImageBuild extends Construct {
         ImageTag: this.imageTag,
         MoodleVersion: props.moodleVersion,
         SourceObjectKey: this.source.s3ObjectKey,
+        ...(props.baseImageDigest ? { BaseImageDigest: props.baseImageDigest } : {}),
       },
     });
+    this.baseImageReference = this.buildResource.getAttString('BaseImage');
     // The build needs its role's policy (the project itself cannot add it: its role is used without policy updates).
     this.buildResource.node.addDependency(this.repository, role, props.deploySteps.onEventFunction, props.deploySteps.isCompleteFunction);
 
@@ -168,13 +179,18 @@ function imageBuildSpec(dockerHubLogin: boolean): Record<string, unknown> {
   }
   return {
     version: '0.2',
-    env: { shell: 'bash' },
+    // BASE_IMAGE: read by the deploy step from the build (exportedEnvironmentVariables) as the image's base.
+    env: { 'shell': 'bash', 'exported-variables': ['BASE_IMAGE', 'COMPOSER_IMAGE', 'MOODLE_COMMIT'] },
     phases: {
       pre_build: { commands: preBuild },
       build: {
         commands: [
-          '[ -f /tmp/image-exists ] || docker build --build-arg MOODLE_VERSION="$MOODLE_VERSION" -t "$REPOSITORY_URI:$IMAGE_TAG" .',
+          // docker-build.sh (in the image source): the release's PHP version, base images pinned to their digests, labels.
+          '[ -f /tmp/image-exists ] || bash build/docker-build.sh "$REPOSITORY_URI:$IMAGE_TAG" .',
           '[ -f /tmp/image-exists ] || docker push "$REPOSITORY_URI:$IMAGE_TAG"',
+          '[ ! -f /tmp/image-exists ] || bash build/docker-build.sh --record-of "$REPOSITORY_URI:$IMAGE_TAG"',
+          'cat /tmp/moodle-image-build.env',
+          'set -a; . /tmp/moodle-image-build.env; set +a',
         ],
       },
     },

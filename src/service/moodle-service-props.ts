@@ -213,12 +213,23 @@ export interface MoodleServiceOptions {
   readonly healthCheckGracePeriod?: Duration;
 
   /**
-   * The Moodle release the image is built from: a release tag of github.com/moodle/moodle for Moodle
-   * 5.0 or 5.1. Ignored when `image` is given.
+   * The Moodle release the image is built from: a release of the image's release table
+   * (`src/image/moodle-releases.json`, listed in the README), each pinned to its commit of github.com/moodle/moodle
+   * and built on the PHP version the table names. A release past its security support synthesizes with a warning.
+   * Only with the image MoodleService builds (not with `image`).
    *
-   * @default 'v5.1.8'
+   * @default - the newest release of the newest LTS branch in the table: 'v5.3.0' (Moodle 5.3 LTS)
    */
   readonly moodleVersion?: string;
+
+  /**
+   * The digest (`sha256:` and 64 hex digits) of the PHP base image to build on, instead of the digest the
+   * build resolves its tag (`php:<version>-apache-bookworm` on Amazon ECR Public) to. A new digest builds a
+   * new image. Only with the image MoodleService builds (not with `image`).
+   *
+   * @default - the tag's digest at build time, recorded in the image's labels and in `baseImageReference`
+   */
+  readonly baseImageDigest?: string;
 
   /**
    * A ready Moodle image to run instead of building the shipped Dockerfile. It must keep the contract of

@@ -73,6 +73,11 @@ export class MoodleService extends Construct implements IMoodleService {
   public readonly imageBuildProject?: codebuild.IProject;
   /** The image tag the build pushes; undefined when `image` was given. */
   public readonly imageTag?: string;
+  /**
+   * The PHP base image the build used, `<repository>:<tag>@<digest>` (a deploy-time value read from the build);
+   * undefined when `image` was given.
+   */
+  public readonly baseImageReference?: string;
   /** The custom-resource handler that runs the deploy steps (image build, install/upgrade). */
   public readonly deployStepsHandler: lambda.IFunction;
   /** The CPU architecture of the tasks. */
@@ -187,6 +192,7 @@ export class MoodleService extends Construct implements IMoodleService {
       const build = imageBuild = new ImageBuild(this, 'ImageBuild', {
         arm64,
         moodleVersion,
+        baseImageDigest: props.baseImageDigest,
         deploySteps,
         logRetention,
         dockerHubSecret: props.dockerHubSecret,
@@ -205,6 +211,7 @@ export class MoodleService extends Construct implements IMoodleService {
       this.repository = build.repository;
       this.imageBuildProject = build.project;
       this.imageTag = build.imageTag;
+      this.baseImageReference = build.baseImageReference;
     }
 
     const { web, cron, install } = moodleTaskDefinitions(this, props, settings, {

@@ -1,6 +1,7 @@
 import { Duration, Size } from 'aws-cdk-lib';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import { newestLtsRelease } from '../contracts/moodle-releases';
 
 /** Defaults of MoodleService, in one place so docs, tests, presets and the cost script agree. */
 export const serviceDefaults = {
@@ -38,7 +39,8 @@ export const serviceDefaults = {
   /** ALB requests per task per minute (Moodle pages are PHP; static files are cached at the edge). */
   targetRequestsPerTask: 600,
   healthCheckGracePeriod: Duration.minutes(2),
-  moodleVersion: 'v5.1.8',
+  /** The newest release of the newest LTS branch in the release table (src/image/moodle-releases.json). */
+  moodleVersion: newestLtsRelease().tag,
   adminUser: 'admin',
   siteFullName: 'Moodle',
   siteShortName: 'moodle',
@@ -51,9 +53,6 @@ export const serviceDefaults = {
   /** How long the deployment waits for the image build and the install/upgrade task together. */
   deployStepTimeout: Duration.hours(1),
 } as const;
-
-/** The Moodle releases the shipped image (src/image/Dockerfile) builds: release tags of 5.0 and 5.1. */
-export const BUILDABLE_MOODLE_VERSION = /^v5\.[01]\.\d{1,3}$/;
 
 /**
  * Apache workers per web task for a task memory: what fits next to OPcache (256 MiB) and the base

@@ -3,14 +3,14 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { MoodleServiceProps } from './moodle-service-props';
-import { BUILDABLE_MOODLE_VERSION, serviceDefaults } from './service-defaults';
+import { serviceDefaults } from './service-defaults';
 import {
   validateAdminEmail, validateAdminUser, validateCapacity, validateCapacityRange, validateCronIdleInterval, validateCronSpot,
   validateForwardingProxies, validateHealthCheckGrace,
-  validateMoodleVersion, validatePercent, validatePositive, validateSchedule, validateSiteName, validateSiteUrl,
-  validateTaskSize,
+  validateDatabaseForRelease, validateMoodleVersion, validatePercent, validatePositive, validateSchedule, validateSiteName, validateSiteUrl,
+  validateTaskSize, warnUnsupportedRelease,
 } from './service-validation';
-import { Validator } from '../private/validation';
+import { isLiteral, Validator } from '../private/validation';
 
 /** A MoodleService's props checked, with their defaults filled in. */
 export interface ServiceSettings {
@@ -93,14 +93,21 @@ export function resolveServiceSettings(scope: Construct, props: MoodleServicePro
   const siteShortName = props.siteShortName ?? d.siteShortName;
   validateSiteName(validator, 'siteShortName', siteShortName);
   const moodleVersion = props.moodleVersion ?? d.moodleVersion;
-  if (props.image === undefined) validateMoodleVersion(validator, moodleVersion, BUILDABLE_MOODLE_VERSION);
+  const release = props.image === undefined ? validateMoodleVersion(validator, moodleVersion) : undefined;
+  if (release) {
+    validateDatabaseForRelease(validator, release, data.moodleDbType, data.databaseServerVersion);
+    warnUnsupportedRelease(scope, release, new Date().toISOString().slice(0, 10));
+  }
+  validator.check(props.baseImageDigest !== undefined && isLiteral(props.baseImageDigest) && !/^sha256:[0-9a-f]{64}$/.test(props.baseImageDigest),
+    `baseImageDigest '${props.baseImageDigest}' is not an image digest. Give 'sha256:' and 64 lower-case hex digits, as ` +
+    '`docker buildx imagetools inspect public.ecr.aws/docker/library/php:<version>-apache-bookworm` prints it, or remove it to build on the tag\'s current digest.');
   const pipelineManaged = props.pipelineManagedImage ?? false;
   validator.check(props.image !== undefined && pipelineManaged,
     'pipelineManagedImage builds and rolls out the image from the pipeline\'s source, but image was given. ' +
     'Remove image (put your changes in the pipeline\'s Dockerfile), or remove pipelineManagedImage to run your own image.',
   );
   if (props.image !== undefined) {
-    validator.rejectStray(props, ['moodleVersion', 'dockerHubSecret'], (stray) =>
+    validator.rejectStray(props, ['moodleVersion', 'baseImageDigest', 'dockerHubSecret'], (stray) =>
       `${stray.join(' and ')} only shape the image MoodleService builds, but image was given. Remove ${stray.join(' and ')}, or remove image to let MoodleService build it.`,
     );
   }

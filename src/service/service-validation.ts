@@ -1,5 +1,7 @@
-import { Duration } from 'aws-cdk-lib';
-import { isLiteral, Validator } from '../private/validation';
+import { Annotations, Duration } from 'aws-cdk-lib';
+import { Construct } from 'constructs';
+import { findRelease, MOODLE_RELEASES, MoodleRelease, newestLtsRelease, securitySupportEnded } from '../contracts/moodle-releases';
+import { compareVersions, isLiteral, Validator, versionParts } from '../private/validation';
 
 // Checks of MoodleService props. Each records a problem naming the prop, the value and the fix.
 // Unresolved tokens are never judged.
@@ -133,22 +135,47 @@ export function validateAdminUser(validator: Validator, user: string): void {
     `adminUser '${user}' is not a Moodle user name. Use lower-case letters, digits and _ - . @ only, for example 'admin' (default).`);
 }
 
-export function validateMoodleVersion(validator: Validator, version: string, pattern: RegExp): void {
-  if (!isLiteral(version)) return;
-  validator.checkAll([
-    [!pattern.test(version),
-      `moodleVersion '${version}' is not a Moodle release the shipped image can build. It builds the release tags ` +
-      "of Moodle 5.0 and 5.1 (github.com/moodle/moodle tags such as 'v5.1.8' or 'v5.0.4': PHP 8.3, the image's " +
-      "start-up scripts checked against them). Set moodleVersion to such a tag, or build your own image and pass it as 'image'."],
-    [WITHDRAWN_MOODLE_VERSIONS[version] !== undefined,
-      () => `moodleVersion '${version}' is a release Moodle says not to install: ${WITHDRAWN_MOODLE_VERSIONS[version]}`],
-  ]);
+export function validateMoodleVersion(validator: Validator, version: string): MoodleRelease | undefined {
+  if (!isLiteral(version)) return undefined;
+  const release = findRelease(version);
+  validator.check(release === undefined,
+    `moodleVersion '${version}' is not a release the shipped image builds. It builds the releases of its release table ` +
+    `(src/image/moodle-releases.json: ${MOODLE_RELEASES.map((r) => `'${r.tag}'`).join(', ')}), each pinned to its commit. ` +
+    'Set moodleVersion to one of them, or build your own image and pass it as \'image\'.');
+  return release;
 }
 
-/** Releases whose own release notes (moodle/devdocs, general/releases) say not to install them. */
-const WITHDRAWN_MOODLE_VERSIONS: Record<string, string> = {
-  'v5.1.6': '"Please do not upgrade to this version, due to MDL-89497" (its release notes). Use \'v5.1.8\' (default) or v5.1.7.',
-};
+/** A warning (not an error: a site may have to run it while it moves) for a release past its security support. */
+export function warnUnsupportedRelease(scope: Construct, release: MoodleRelease, today: string): void {
+  if (!securitySupportEnded(release, today)) return;
+  const lts = newestLtsRelease();
+  Annotations.of(scope).addWarningV2('moodle-on-fargate:moodleVersionUnsupported',
+    `moodleVersion '${release.tag}': Moodle ${release.branch}'s security support ended on ${release.securitySupportEnds}; ` +
+    `it gets no more security fixes. Move to Moodle ${lts.branch} LTS (moodleVersion '${lts.tag}', supported until ${lts.securitySupportEnds}).`);
+}
+
+/**
+ * The database engine against the release's own minimum (its admin/environment.xml, through the release table):
+ * `mysql` for dbtype mysqli, `auroramysql` for Aurora MySQL (which Moodle 4.5's driver reports as mysql).
+ */
+export function validateDatabaseForRelease(
+  validator: Validator, release: MoodleRelease, dbType: string, serverVersion: string | undefined,
+): void {
+  if (serverVersion === undefined || !isLiteral(serverVersion)) return;
+  const aurora = dbType === 'auroramysql';
+  const minimum = aurora ? release.auroraMysql : release.mysql;
+  if (compareVersions(versionParts(serverVersion), versionParts(minimum)) >= 0) return;
+  const engine = aurora ? `Aurora MySQL compatible with MySQL ${serverVersion}` : `MySQL ${serverVersion}`;
+  const runsOn = MOODLE_RELEASES.filter((r) =>
+    compareVersions(versionParts(serverVersion), versionParts(aurora ? r.auroraMysql : r.mysql)) >= 0).map((r) => `'${r.tag}'`);
+  validator.check(true,
+    `moodleVersion '${release.tag}' (Moodle ${release.branch}) needs ${aurora ? 'Aurora MySQL compatible with MySQL' : 'MySQL'} ${minimum} or later ` +
+    `(its admin/environment.xml), but the data tier's database (data.database) is ${engine}. ` +
+    (aurora
+      ? 'Give data.database a newer Aurora MySQL version (MoodleDatabase.auroraServerless({ version }))'
+      : 'Give data.database MySQL 8.4 (MoodleDatabase.mysql() defaults to rds.MysqlEngineVersion.VER_8_4_8)') +
+    (runsOn.length > 0 ? `, or set moodleVersion to a release that runs on it (${runsOn.join(', ')}).` : '.'));
+}
 
 export function validateSiteName(validator: Validator, prop: string, value: string): void {
   validator.check(isLiteral(value) && (value.trim() === '' || value.length > 254),

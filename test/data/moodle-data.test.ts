@@ -494,15 +494,21 @@ describe('MoodleData bad input', () => {
     expect(() => dataStack({ backupPlanRetention: Duration.hours(12) })).toThrow(/backupPlanRetention is .*outside what AWS Backup allows/);
   });
 
-  test('a MySQL version Moodle does not support', () => {
-    expect(() => dataStack({ database: MoodleDatabase.mysql({ version: rds.MysqlEngineVersion.VER_8_0_40 }) })).toThrow(
-      /MoodleDatabase\.mysql\(\{ version \}\) is 8\.0\.40, but Moodle 5\.1 requires MySQL 8\.4 or later\. Use rds\.MysqlEngineVersion\.VER_8_4_8/,
+  test('a MySQL version no release of the table runs on', () => {
+    expect(() => dataStack({ database: MoodleDatabase.mysql({ version: rds.MysqlEngineVersion.VER_5_7_44 }) })).toThrow(
+      /MoodleDatabase\.mysql\(\{ version \}\) is 5\.7\.44, but no Moodle release the image builds runs on MySQL older than 8\.0 \(Moodle 5\.x needs 8\.4\)\. Use rds\.MysqlEngineVersion\.VER_8_4_8/,
     );
+  });
+
+  test('the server version Moodle sees: the MySQL engine version, or the MySQL version Aurora is compatible with', () => {
+    expect(dataStack({}).data.databaseServerVersion).toBe('8.4.8');
+    expect(dataStack({ database: MoodleDatabase.mysql({ version: rds.MysqlEngineVersion.VER_8_0_40 }) }).data.databaseServerVersion).toBe('8.0.40');
+    expect(dataStack({ database: MoodleDatabase.auroraServerless() }).data.databaseServerVersion).toBe('8.0');
   });
 
   test('an Aurora version Moodle does not support', () => {
     expect(() => dataStack({ database: MoodleDatabase.auroraServerless({ version: rds.AuroraMysqlEngineVersion.VER_2_12_2 }) })).toThrow(
-      /MoodleDatabase\.auroraServerless\(\{ version \}\) is 5\.7\.mysql_aurora\.2\.12\.2, but Moodle 5\.1 requires Aurora MySQL 3/,
+      /MoodleDatabase\.auroraServerless\(\{ version \}\) is 5\.7\.mysql_aurora\.2\.12\.2, but Moodle requires Aurora MySQL 3/,
     );
   });
 

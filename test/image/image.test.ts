@@ -1,6 +1,8 @@
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
+import { MOODLE_RELEASES } from '../../src/contracts/moodle-releases';
+import { serviceDefaults } from '../../src/service/service-defaults';
 
 const imageDir = path.join(__dirname, '..', '..', 'src', 'image');
 
@@ -60,20 +62,43 @@ describe('Moodle Dockerfile', () => {
     .filter((line) => !line.trimStart().startsWith('#'))
     .join('\n');
 
-  test('is not based on Bitnami', () => {
+  const args = Object.fromEntries([...instructions.matchAll(/^ARG\s+([A-Z_]+)=(\S+)/gm)].map((m) => [m[1], m[2]]));
+
+  test('builds on the official PHP image from Amazon ECR Public\'s mirror, not Bitnami or moodlehq\'s development image', () => {
     expect(instructions.toLowerCase()).not.toContain('bitnami');
-    expect(instructions).toMatch(/^ARG BASE_IMAGE=\S*moodlehq\/moodle-php-apache:/m);
+    expect(instructions).not.toContain('moodlehq');
+    expect(args).toMatchObject({
+      PHP_IMAGE_REPOSITORY: 'public.ecr.aws/docker/library/php',
+      BASE_IMAGE: '${PHP_IMAGE_REPOSITORY}:${PHP_VERSION}-apache-bookworm',
+      COMPOSER_IMAGE: 'public.ecr.aws/docker/library/composer:2',
+    });
   });
 
   test('pulls nothing from Docker Hub by default (anonymous pulls are limited to 10 an hour per address)', () => {
     const froms = [...instructions.matchAll(/^FROM\s+(\S+)/gm)].map((m) => m[1]);
-    expect(froms).toEqual(['${COMPOSER_IMAGE}', '${BASE_IMAGE}']);
-    const defaults = Object.fromEntries([...instructions.matchAll(/^ARG\s+(BASE_IMAGE|COMPOSER_IMAGE)=(\S+)/gm)].map((m) => [m[1], m[2]]));
-    expect(defaults).toEqual({
-      BASE_IMAGE: 'ghcr.io/moodlehq/moodle-php-apache:${PHP_VERSION}-bookworm',
-      COMPOSER_IMAGE: 'public.ecr.aws/docker/library/composer:2',
-    });
-    expect([...instructions.matchAll(/^COPY\s+--from=(\S+)/gm)].map((m) => m[1])).toEqual(['composer']);
+    expect(froms).toEqual(['${COMPOSER_IMAGE}', '${BASE_IMAGE}', 'php', 'php']);
+    expect([...instructions.matchAll(/^COPY\s+--from=(\S+)/gm)].map((m) => m[1])).toEqual(['composer', 'source']);
+    expect(instructions).not.toMatch(/^#\s*syntax=/m);
+  });
+
+  test('its default release is the constructs\' default, on the PHP version the release table names for it', () => {
+    const release = MOODLE_RELEASES.find((r) => r.tag === serviceDefaults.moodleVersion)!;
+    expect([...instructions.matchAll(/^ARG\s+MOODLE_VERSION=(\S+)$/gm)].map((m) => m[1])).toEqual([release.tag, release.tag]);
+    expect(args.PHP_VERSION).toBe(release.buildPhp);
+  });
+
+  test('installs no debugging or profiling extension, and pins the PECL ones', () => {
+    const install = fs.readFileSync(path.join(imageDir, 'build', 'install-php-extensions.sh'), 'utf8');
+    for (const dev of ['xdebug', 'pcov', 'xhprof', 'blackfire']) expect(`${instructions}\n${install}`.toLowerCase()).not.toContain(`install ${dev}`);
+    expect(args.IGBINARY_VERSION).toMatch(/^\d+\.\d+\.\d+$/);
+    expect(args.REDIS_VERSION).toMatch(/^\d+\.\d+\.\d+$/);
+    expect(install).toMatch(/docker-php-ext-install -j"\$\(nproc\)" mysqli intl zip gd soap exif$/m);
+  });
+
+  test('fetches Moodle by its pinned commit and checks the PHP extensions against the tree\'s environment.xml', () => {
+    expect(instructions).toMatch(/fetch-moodle\.sh \/usr\/local\/lib\/moodle-build\/moodle-releases\.json \/var\/www\/moodle/);
+    expect(instructions).toMatch(/check-php-extensions\.php \/var\/www\/moodle/);
+    expect(instructions).not.toMatch(/archive\/.*\.tar\.gz/);
   });
 
   test('runs as a non-root user', () => {
@@ -87,9 +112,6 @@ describe('Moodle Dockerfile', () => {
     expect(instructions).toMatch(/^EXPOSE\s+8080\s*$/m);
   });
 
-  test('takes the Moodle release as a build argument', () => {
-    expect(instructions).toMatch(/^ARG\s+MOODLE_VERSION=v\d+\.\d+\.\d+\s*$/m);
-  });
 
   test('copies only files that exist in the build context', () => {
     for (const match of instructions.matchAll(/^COPY\s+(?!--from)(\S+)\s/gm)) {

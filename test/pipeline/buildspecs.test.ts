@@ -47,9 +47,16 @@ describe('image buildspec', () => {
       IMAGE_TAG_PARAMETER: '/moodle/image-tag',
     });
     expect(spec.artifacts).toEqual({ files: ['imagedefinitions.json'] });
-    expect(spec.env['exported-variables']).toEqual(['IMAGE_TAG', 'IMAGE_URI']);
+    expect(spec.env['exported-variables']).toEqual(['IMAGE_TAG', 'IMAGE_URI', 'BASE_IMAGE']);
     expect(spec.phases.pre_build['on-failure']).toBe('ABORT');
     expect(spec.phases.build['on-failure']).toBe('ABORT');
+  });
+
+  test('the shipped image source builds through its own script (base images pinned and recorded); another Dockerfile as it is', () => {
+    const scripted = indexOfCommand(commands, /-f "\$BUILD_DIRECTORY\/build\/docker-build\.sh" \]; then CACHE_FROM=.* bash "\$BUILD_DIRECTORY\/build\/docker-build\.sh" "\$IMAGE_URI" "\$BUILD_DIRECTORY"; \. \/tmp\/moodle-image-build\.env; fi$/);
+    const plain = indexOfCommand(commands, /! -f "\$BUILD_DIRECTORY\/build\/docker-build\.sh" \]; then docker build/);
+    expect(scripted).toBeLessThan(plain);
+    expect(indexOfCommand(commands, /^BASE_IMAGE="not recorded/)).toBeLessThan(scripted);
   });
 
   test('the platform follows the target', () => {

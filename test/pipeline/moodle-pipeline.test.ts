@@ -53,7 +53,7 @@ describe('MoodlePipeline defaults', () => {
     expect(asset!.assetHash).toBe(FileSystem.fingerprint(IMAGE_SOURCE_DIR));
     const staged = (asset!.node.findChild('Stage') as AssetStaging).absoluteStagedPath;
     expect(fs.readdirSync(staged)).toEqual(expect.arrayContaining(['Dockerfile', 'bin', 'conf']));
-    expect(fs.readFileSync(path.join(staged, 'Dockerfile'), 'utf8')).toContain('ARG BASE_IMAGE=ghcr.io/moodlehq/moodle-php-apache');
+    expect(fs.readFileSync(path.join(staged, 'Dockerfile'), 'utf8')).toContain('ARG PHP_IMAGE_REPOSITORY=public.ecr.aws/docker/library/php');
     expect(IMAGE_SOURCE_DIR).toBe(path.resolve(__dirname, '..', '..', 'src', 'image'));
   });
 

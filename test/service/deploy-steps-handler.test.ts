@@ -134,7 +134,22 @@ describe('image build step', () => {
       .resolves.toEqual({ IsComplete: false });
     const done = fakes({ batchGetBuilds: { builds: [{ id: 'MoodleImageBuild:1', buildStatus: 'SUCCEEDED' }] } });
     await expect(done.handlers.isComplete({ RequestType: 'Create', ResourceProperties: buildProps, Data: { BuildId: 'MoodleImageBuild:1' } }))
-      .resolves.toEqual({ IsComplete: true, Data: { ImageTag: 'v5.1.6-x86_64-abc' } });
+      .resolves.toEqual({ IsComplete: true, Data: { ImageTag: 'v5.1.6-x86_64-abc', BaseImage: 'unknown' } });
+  });
+
+  test('returns the base image the build recorded (its exported variables)', async () => {
+    const base = `public.ecr.aws/docker/library/php:8.4-apache-bookworm@sha256:${'b'.repeat(64)}`;
+    const done = fakes({
+      batchGetBuilds: {
+        builds: [{
+          id: 'MoodleImageBuild:1',
+          buildStatus: 'SUCCEEDED',
+          exportedEnvironmentVariables: [{ name: 'BASE_IMAGE', value: base }, { name: 'MOODLE_COMMIT', value: 'c'.repeat(40) }],
+        }],
+      },
+    });
+    await expect(done.handlers.isComplete({ RequestType: 'Create', ResourceProperties: buildProps, Data: { BuildId: 'MoodleImageBuild:1' } }))
+      .resolves.toEqual({ IsComplete: true, Data: { ImageTag: 'v5.1.6-x86_64-abc', BaseImage: base } });
   });
 
   test('a failed build fails the deployment and says where its log is', async () => {

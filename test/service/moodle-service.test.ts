@@ -313,7 +313,7 @@ describe('MoodleService defaults', () => {
       Cluster: { 'Fn::GetAtt': [Match.stringLikeRegexp('ServiceCluster'), 'Arn'] },
       TaskDefinitionArn: { Ref: Match.stringLikeRegexp('InstallTaskDefinition') },
       Image: Match.anyValue(),
-      MoodleVersion: 'v5.1.8',
+      MoodleVersion: 'v5.3.0',
       Subnets: [{ Ref: Match.stringLikeRegexp('ApplicationSubnet1') }, { Ref: Match.stringLikeRegexp('ApplicationSubnet2') }],
       SecurityGroups: [{ 'Fn::GetAtt': [Match.stringLikeRegexp('ServiceTaskSecurityGroup'), 'GroupId'] }],
       ContainerName: 'moodle',
@@ -394,13 +394,17 @@ describe('MoodleService defaults', () => {
     });
     const project = Object.values(template.findResources('AWS::CodeBuild::Project'))[0].Properties;
     const variables = Object.fromEntries(project.Environment.EnvironmentVariables.map((variable: any) => [variable.Name, variable.Value]));
-    expect(variables.MOODLE_VERSION).toBe('v5.1.8');
+    expect(variables.MOODLE_VERSION).toBe('v5.3.0');
+    expect(variables.BASE_IMAGE_DIGEST).toBeUndefined();
     expect(variables.IMAGE_TAG).toBe(service.imageTag);
-    expect(project.Source.BuildSpec).toContain('docker build --build-arg MOODLE_VERSION=');
+    // The image source's own build script: PHP version from the release table, base images pinned and recorded.
+    expect(project.Source.BuildSpec).toContain('bash build/docker-build.sh \\"$REPOSITORY_URI:$IMAGE_TAG\\" .');
     expect(project.Source.BuildSpec).toContain('describe-images');
+    expect(JSON.parse(project.Source.BuildSpec).env['exported-variables']).toEqual(['BASE_IMAGE', 'COMPOSER_IMAGE', 'MOODLE_COMMIT']);
     // The tag is the Moodle version, the architecture and a hash of the image source and build spec.
-    expect(service.imageTag).toMatch(/^v5\.1\.8-arm64-[0-9a-f]{64}$/);
-    template.hasResourceProperties('Custom::MoodleImageBuild', { Step: 'ImageBuild', ImageTag: service.imageTag, MoodleVersion: 'v5.1.8' });
+    expect(service.imageTag).toMatch(/^v5\.3\.0-arm64-[0-9a-f]{64}$/);
+    template.hasResourceProperties('Custom::MoodleImageBuild', { Step: 'ImageBuild', ImageTag: service.imageTag, MoodleVersion: 'v5.3.0' });
+    expect(stack.resolve(service.baseImageReference)).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^ServiceImageBuild/), 'BaseImage'] });
   });
 
   test('image build role: the source object, the repository, its own logs (no CodeBuild default wildcards)', () => {
@@ -544,7 +548,7 @@ describe('MoodleService props', () => {
     template.hasResourceProperties('AWS::CodeBuild::Project', {
       Environment: Match.objectLike({ Type: 'LINUX_CONTAINER', PrivilegedMode: true }),
     });
-    expect(service.imageTag).toMatch(/^v5\.1\.8-x86_64-[0-9a-f]{64}$/);
+    expect(service.imageTag).toMatch(/^v5\.3\.0-x86_64-[0-9a-f]{64}$/);
   });
 
   test('ARM64 web and cron tasks run on Fargate Spot when asked (ECS: Linux ARM64 on platform 1.4.0+)', () => {
@@ -568,13 +572,45 @@ describe('MoodleService props', () => {
     expect(service.imageTag).toBeUndefined();
   });
 
-  test('moodleVersion is the build argument and part of the tag', () => {
-    const { stack, service } = build({ moodleVersion: 'v5.0.4' });
+  test.each(['v4.5.15', 'v5.0.11', 'v5.1.8', 'v5.2.4', 'v5.3.0'])('moodleVersion %s (every release of the table) is the build argument and part of the tag', (tag) => {
+    const { stack, service } = build({ moodleVersion: tag });
     const template = Template.fromStack(stack);
-    expect(service.imageTag).toMatch(/^v5\.0\.4-arm64-/);
+    expect(service.imageTag).toMatch(new RegExp(`^${tag.replace(/\./g, '\\.')}-arm64-`));
     template.hasResourceProperties('AWS::CodeBuild::Project', {
-      Environment: Match.objectLike({ EnvironmentVariables: Match.arrayWith([{ Name: 'MOODLE_VERSION', Type: 'PLAINTEXT', Value: 'v5.0.4' }]) }),
+      Environment: Match.objectLike({ EnvironmentVariables: Match.arrayWith([{ Name: 'MOODLE_VERSION', Type: 'PLAINTEXT', Value: tag }]) }),
     });
+  });
+
+  test('a release past its security support synthesizes with a warning naming the date and the LTS to move to', () => {
+    const { stack } = build({ moodleVersion: 'v5.0.11' });
+    Annotations.fromStack(stack).hasWarning('/Test/Service', Match.stringLikeRegexp(
+      "moodleVersion 'v5\\.0\\.11': Moodle 5\\.0's security support ended on 2026-10-05.*Move to Moodle 5\\.3 LTS \\(moodleVersion 'v5\\.3\\.0'"));
+    const current = build({ moodleVersion: 'v5.3.0' });
+    expect(Annotations.fromStack(current.stack).findWarning('*', Match.stringLikeRegexp('security support ended'))).toEqual([]);
+  });
+
+  test('baseImageDigest pins the base image: a build variable, and a new image tag', () => {
+    const digest = `sha256:${'ab'.repeat(32)}`;
+    const pinned = build({ baseImageDigest: digest });
+    Template.fromStack(pinned.stack).hasResourceProperties('AWS::CodeBuild::Project', {
+      Environment: Match.objectLike({ EnvironmentVariables: Match.arrayWith([{ Name: 'BASE_IMAGE_DIGEST', Type: 'PLAINTEXT', Value: digest }]) }),
+    });
+    expect(pinned.service.imageTag).not.toBe(build().service.imageTag);
+  });
+
+  test('the database engine is checked against the release: MySQL 8.0 runs Moodle 4.5 LTS, not 5.x', () => {
+    const withDatabase = (fields: Record<string, string>, overrides: Partial<MoodleServiceProps> = {}) => {
+      const stack = testStack();
+      const { props, data } = tiers(stack);
+      return () => new MoodleService(stack, 'Service', { ...props, data: withFields(data, fields), ...overrides });
+    };
+    expect(withDatabase({ databaseServerVersion: '8.0.40' })).toThrow(
+      /moodleVersion 'v5\.3\.0' \(Moodle 5\.3\) needs MySQL 8\.4 or later \(its admin\/environment\.xml\), but the data tier's database \(data\.database\) is MySQL 8\.0\.40\. Give data\.database MySQL 8\.4.*or set moodleVersion to a release that runs on it \('v4\.5\.15'\)/);
+    expect(withDatabase({ databaseServerVersion: '8.0.40' }, { moodleVersion: 'v4.5.15' })).not.toThrow();
+    expect(withDatabase({ databaseServerVersion: '8.4.8' })).not.toThrow();
+    expect(withDatabase({ moodleDbType: 'auroramysql', databaseServerVersion: '8.0' })).not.toThrow();
+    expect(withDatabase({ moodleDbType: 'auroramysql', databaseServerVersion: '5.7' })).toThrow(
+      /needs Aurora MySQL compatible with MySQL 8\.0 or later.*is Aurora MySQL compatible with MySQL 5\.7\. Give data\.database a newer Aurora MySQL version/);
   });
 
   test('Docker Hub credentials for the build come from Secrets Manager', () => {
@@ -859,12 +895,16 @@ describe('MoodleService rejects bad input at synth', () => {
     ['an admin email that is not an email', { adminEmail: 'admin(at)example.edu' }, /adminEmail 'admin\(at\)example\.edu' is not an email address.*Set adminEmail/],
     ['an admin email without a domain', { adminEmail: 'admin@localhost' }, /adminEmail 'admin@localhost' is not an email address/],
     ['an admin user Moodle cannot have', { adminUser: 'Admin User' }, /adminUser 'Admin User' is not a Moodle user name/],
-    ['a Moodle version the image cannot build (4.5)', { moodleVersion: 'v4.5.3' }, /moodleVersion 'v4\.5\.3' is not a Moodle release the shipped image can build.*'v5\.1\.8'.*pass it as 'image'/],
+    ['a Moodle release outside the release table (4.5.3)', { moodleVersion: 'v4.5.3' },
+      /moodleVersion 'v4\.5\.3' is not a release the shipped image builds.*release table \(src\/image\/moodle-releases\.json: 'v5\.3\.0', 'v5\.2\.4', 'v5\.1\.8', 'v5\.0\.11', 'v4\.5\.15'\).*pass it as 'image'/],
+    ['a base image digest that is not one', { baseImageDigest: 'sha256:abc' }, /baseImageDigest 'sha256:abc' is not an image digest\. Give 'sha256:' and 64 lower-case hex digits/],
+    ['baseImageDigest with a given image', { image: ecs.ContainerImage.fromRegistry('example/moodle'), baseImageDigest: `sha256:${'0'.repeat(64)}` },
+      /baseImageDigest only shape the image MoodleService builds, but image was given/],
     ['ECS Exec with a read-only root file system', { enableExecuteCommand: true, readonlyRootFilesystem: true },
       /enableExecuteCommand is true and readonlyRootFilesystem is true, but ECS Exec's agent writes to the container's root file system.*Remove readonlyRootFilesystem/],
-    ['a Moodle release Moodle withdrew (5.1.6)', { moodleVersion: 'v5.1.6' }, /moodleVersion 'v5\.1\.6' is a release Moodle says not to install.*MDL-89497.*'v5\.1\.8'/],
-    ['a Moodle version that is a branch', { moodleVersion: 'MOODLE_501_STABLE' }, /moodleVersion 'MOODLE_501_STABLE' is not a Moodle release/],
-    ['a Moodle version without a patch number', { moodleVersion: 'v5.1' }, /moodleVersion 'v5\.1' is not a Moodle release/],
+    ['a Moodle release Moodle withdrew (5.1.6: MDL-89497), which the table leaves out', { moodleVersion: 'v5.1.6' }, /moodleVersion 'v5\.1\.6' is not a release the shipped image builds/],
+    ['a Moodle version that is a branch', { moodleVersion: 'MOODLE_501_STABLE' }, /moodleVersion 'MOODLE_501_STABLE' is not a release the shipped image builds/],
+    ['a Moodle version without a patch number', { moodleVersion: 'v5.1' }, /moodleVersion 'v5\.1' is not a release the shipped image builds/],
     ['moodleVersion with a given image', { image: ecs.ContainerImage.fromRegistry('example/moodle'), moodleVersion: 'v5.1.6' }, /moodleVersion only shape the image MoodleService builds, but image was given/],
     ['a CPU target above 100%', { targetCpuUtilizationPercent: 150 }, /targetCpuUtilizationPercent is 150/],
     ['a request target of zero', { targetRequestsPerTask: 0 }, /targetRequestsPerTask is 0; it must be above 0/],

@@ -106,7 +106,7 @@ describe('the built image tag', () => {
       const stack = testStack();
       return new MoodleService(stack, 'Service', tiers(stack).props).imageTag;
     };
-    expect(tagOf()).toMatch(/^v5\.1\.8-arm64-[0-9a-f]{64}$/);
+    expect(tagOf()).toMatch(/^v5\.3\.0-arm64-[0-9a-f]{64}$/);
     expect(tagOf()).toBe(tagOf());
   });
 });
