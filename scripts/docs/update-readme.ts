@@ -1,12 +1,14 @@
 // Writes the generated parts of README.md: the architecture diagram of the default example
 // (cdk.out/examples/minimal, run `npx projen example:synth` first), the preset cost and capacity tables and the Control Tower
-// controls table (from cdk.out/examples/production-domain and control-tower-acknowledgments.json).
+// controls table (from cdk.out/examples/production-domain and control-tower-acknowledgments.json), and the Moodle releases
+// the image builds (src/image/moodle-releases.json).
 // `--check` fails instead when README.md is not current.
 import * as fs from 'fs';
 import { architectureDiagram } from './architecture-diagram';
 import { controlTowerTable } from '../control-tower/readme-table';
 import { presetCostTable } from '../cost/preset-cost';
 import { presetCapacityTable } from '../load/preset-capacity';
+import { releaseTable } from './release-table';
 
 function defaultExampleTemplate(): object {
   const dir = 'cdk.out/examples/minimal';
@@ -20,6 +22,7 @@ const blocks: Record<string, () => string> = {
   'preset-cost': () => presetCostTable(),
   'preset-capacity': () => presetCapacityTable(),
   'control-tower': () => controlTowerTable(),
+  'moodle-releases': () => releaseTable(),
 };
 
 let readme = fs.readFileSync('README.md', 'utf8');
@@ -32,7 +35,7 @@ for (const [name, render] of Object.entries(blocks)) {
 }
 if (process.argv.includes('--check')) {
   if (readme !== original) {
-    console.error('README.md is stale (architecture diagram, preset cost or capacity table, or Control Tower table): run npx projen docs:update and commit README.md');
+    console.error('README.md is stale (architecture diagram, preset cost or capacity table, Control Tower table, or Moodle release table): run npx projen docs:update and commit README.md');
     process.exit(1);
   }
   console.log('README.md generated parts are current');

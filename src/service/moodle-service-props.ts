@@ -224,7 +224,7 @@ export interface MoodleServiceOptions {
 
   /**
    * The digest (`sha256:` and 64 hex digits) of the PHP base image to build on, instead of the digest the
-   * build resolves its tag (`php:<version>-apache-bookworm` on Amazon ECR Public) to. A new digest builds a
+   * build resolves its tag (`php:<version>-apache-trixie` on Amazon ECR Public) to. A new digest builds a
    * new image. Only with the image MoodleService builds (not with `image`).
    *
    * @default - the tag's digest at build time, recorded in the image's labels and in `baseImageReference`

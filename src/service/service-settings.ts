@@ -100,7 +100,7 @@ export function resolveServiceSettings(scope: Construct, props: MoodleServicePro
   }
   validator.check(props.baseImageDigest !== undefined && isLiteral(props.baseImageDigest) && !/^sha256:[0-9a-f]{64}$/.test(props.baseImageDigest),
     `baseImageDigest '${props.baseImageDigest}' is not an image digest. Give 'sha256:' and 64 lower-case hex digits, as ` +
-    '`docker buildx imagetools inspect public.ecr.aws/docker/library/php:<version>-apache-bookworm` prints it, or remove it to build on the tag\'s current digest.');
+    '`docker buildx imagetools inspect public.ecr.aws/docker/library/php:<version>-apache-trixie` prints it, or remove it to build on the tag\'s current digest.');
   const pipelineManaged = props.pipelineManagedImage ?? false;
   validator.check(props.image !== undefined && pipelineManaged,
     'pipelineManagedImage builds and rolls out the image from the pipeline\'s source, but image was given. ' +

@@ -216,11 +216,11 @@ describe('docker-build.sh: the release\'s PHP, base images pinned to digests and
     const result = build();
     expect(result).toMatchObject({ status: 0 });
     const release = releases.find((r: any) => r.tag === 'v5.3.0');
-    const base = `public.ecr.aws/docker/library/php:${release.buildPhp}-apache-bookworm@${digest('b')}`;
+    const base = `public.ecr.aws/docker/library/php:${release.buildPhp}-apache-trixie@${digest('b')}`;
     const composer = `public.ecr.aws/docker/library/composer:2@${digest('c')}`;
     expect(result.calls.slice(0, 4)).toEqual([
-      `pull public.ecr.aws/docker/library/php:${release.buildPhp}-apache-bookworm`,
-      `image inspect --format {{range .RepoDigests}}{{println .}}{{end}} public.ecr.aws/docker/library/php:${release.buildPhp}-apache-bookworm`,
+      `pull public.ecr.aws/docker/library/php:${release.buildPhp}-apache-trixie`,
+      `image inspect --format {{range .RepoDigests}}{{println .}}{{end}} public.ecr.aws/docker/library/php:${release.buildPhp}-apache-trixie`,
       'pull public.ecr.aws/docker/library/composer:2',
       'image inspect --format {{range .RepoDigests}}{{println .}}{{end}} public.ecr.aws/docker/library/composer:2',
     ]);
@@ -231,13 +231,13 @@ describe('docker-build.sh: the release\'s PHP, base images pinned to digests and
       expect(dockerBuild).toContain(expected);
     }
     expect(result.record).toBe(`BASE_IMAGE=${base}\nCOMPOSER_IMAGE=${composer}\nMOODLE_COMMIT=${release.commit}\n`);
-    expect(result.output).toContain(`base image public.ecr.aws/docker/library/php:${release.buildPhp}-apache-bookworm is ${digest('b')}`);
+    expect(result.output).toContain(`base image public.ecr.aws/docker/library/php:${release.buildPhp}-apache-trixie is ${digest('b')}`);
   });
 
   test('another release builds on its own PHP (4.5 LTS: 8.3, which 4.5 supports and 8.4 it rejects)', () => {
     const result = build({ MOODLE_VERSION: 'v4.5.15' });
     expect(result).toMatchObject({ status: 0 });
-    expect(result.calls[0]).toBe('pull public.ecr.aws/docker/library/php:8.3-apache-bookworm');
+    expect(result.calls[0]).toBe('pull public.ecr.aws/docker/library/php:8.3-apache-trixie');
     expect(result.calls[4]).toContain('--build-arg PHP_VERSION=8.3');
   });
 
@@ -253,7 +253,7 @@ describe('docker-build.sh: the release\'s PHP, base images pinned to digests and
   test('a mirror replaces the registries', () => {
     const result = build({ PHP_IMAGE_REPOSITORY: 'mirror.example.edu:5000/library/php', COMPOSER_IMAGE: 'mirror.example.edu:5000/library/composer:2.8' });
     expect(result).toMatchObject({ status: 0 });
-    expect(result.calls[0]).toBe('pull mirror.example.edu:5000/library/php:8.4-apache-bookworm');
+    expect(result.calls[0]).toBe('pull mirror.example.edu:5000/library/php:8.4-apache-trixie');
     expect(result.calls[2]).toBe('pull mirror.example.edu:5000/library/composer:2.8');
   });
 

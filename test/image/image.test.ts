@@ -69,7 +69,8 @@ describe('Moodle Dockerfile', () => {
     expect(instructions).not.toContain('moodlehq');
     expect(args).toMatchObject({
       PHP_IMAGE_REPOSITORY: 'public.ecr.aws/docker/library/php',
-      BASE_IMAGE: '${PHP_IMAGE_REPOSITORY}:${PHP_VERSION}-apache-bookworm',
+      PHP_IMAGE_VARIANT: 'apache-trixie',
+      BASE_IMAGE: '${PHP_IMAGE_REPOSITORY}:${PHP_VERSION}-${PHP_IMAGE_VARIANT}',
       COMPOSER_IMAGE: 'public.ecr.aws/docker/library/composer:2',
     });
   });

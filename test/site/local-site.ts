@@ -23,7 +23,17 @@ function fail(message: string): never {
 }
 
 export const PROJECT_DIR = path.join(__dirname, '..', '..');
-const DEFAULT_MOODLE_SOURCE = path.join(PROJECT_DIR, '..', 'shared', 'moodle', 'moodle-5.0.6plus.tar.xz');
+const SHARED_MOODLE = path.join(PROJECT_DIR, '..', 'shared', 'moodle');
+
+/**
+ * The Moodle trees the site tests run on: a variable each (a user with internet access can point it at a
+ * downloaded release), with the shared tarballs as defaults. MOODLE_SOURCE is the main site test's tree.
+ */
+export const MOODLE_TREES = {
+  '4.5': process.env.MOODLE_45_SOURCE || path.join(SHARED_MOODLE, 'moodle-4.5.0.tar.xz'),
+  '5.0': process.env.MOODLE_SOURCE || path.join(SHARED_MOODLE, 'moodle-5.0.6plus.tar.xz'),
+  '5.1': process.env.MOODLE_51_SOURCE || path.join(SHARED_MOODLE, 'moodle-5.1.5-iomad.tar.xz'),
+} as const;
 
 export const ADDRESSES = {
   database: '127.0.0.2',
@@ -107,9 +117,8 @@ export class LocalSite {
     return this.main.role(name);
   }
 
-  /** Unpacks Moodle (MOODLE_SOURCE, default the shared 5.0.6+ tarball) read-only, as the image bakes it. */
-  unpackMoodle(): void {
-    const source = process.env.MOODLE_SOURCE || DEFAULT_MOODLE_SOURCE;
+  /** Unpacks Moodle (default MOODLE_SOURCE, else the shared 5.0.6+ tarball) read-only, as the image bakes it. */
+  unpackMoodle(source: string = MOODLE_TREES['5.0']): void {
     if (!fs.existsSync(source)) {
       throw new Error(`Moodle source ${source} not found: set MOODLE_SOURCE to a Moodle release tarball (.tgz or .tar.xz with a moodle/ folder)`);
     }
@@ -123,6 +132,22 @@ export class LocalSite {
     fs.symlinkSync(configPath, path.join(this.tree, 'config.php'));
     this.makeDir(path.dirname(configPath));
     this.makeDir(this.dataroot, 0o770);
+  }
+
+  /**
+   * Another image on the same site: the code replaced by another release's tree, the tasks' local directories
+   * (config.php, Moodle's local cache) gone as with new tasks; the database and moodledata stay.
+   */
+  replaceMoodle(source: string): void {
+    fs.rmSync(this.tree, { recursive: true, force: true });
+    fs.rmSync(path.join(this.dir, 'tasks'), { recursive: true, force: true });
+    this.unpackMoodle(source);
+  }
+
+  /** The tree's admin/cli folder (as entrypoint.sh finds it: public/admin/cli where a tree has one). */
+  cliDir(): string {
+    const publicCli = path.join(this.tree, 'public', 'admin', 'cli');
+    return fs.existsSync(publicCli) ? publicCli : path.join(this.tree, 'admin', 'cli');
   }
 
   docroot(): string {
@@ -205,6 +230,9 @@ export class LocalSite {
       // The image adds the RDS CA bundle to the system bundle; here the test CA signed every server certificate.
       ['/etc/ssl/certs/ca-certificates.crt', this.ca.caFile],
       ...container.mountPaths.map((mount) => [mount, this.dataroot] as const),
+      // Files the Dockerfile copies into a folder (the release table, next to the scripts): their source here.
+      ...this.image.copies.filter(([source, target]) => target.endsWith('/') && fs.statSync(path.join(IMAGE_DIR, source)).isFile())
+        .map(([source, target]) => [`${target}${path.basename(source)}`, path.join(IMAGE_DIR, source)] as const),
     ];
     const env = roleEnvironment({
       template: site.template, container, imageEnvironment: this.image.environment, endpoints: this.endpoints, secrets: site.secrets, paths,
@@ -252,10 +280,12 @@ export class LocalSite {
     apacheOverrides?: string;
     /** Event MPM + PHP-FPM instead of the image's prefork + mod_php (benchmarks compare them). */
     phpFpm?: PhpFpmOptions;
+    /** Variables that differ from the task definition's because a local stand-in differs from AWS (each says why). */
+    standInEnvironment?: Record<string, string>;
   } = {}): Task {
     // timings: shorter waits than the task definition's, for the test's clock only (never a configuration value).
     const container = (options.template ?? this.main).role(roleName);
-    const env = { ...this.environment(roleName, name, options.template), ...options.timings };
+    const env = { ...this.environment(roleName, name, options.template), ...options.timings, ...options.standInEnvironment };
     // The task-local volumes of the task definition: the only local directories the task may write, with moodledata.
     const volumeDirs = new Map(container.localVolumePaths.map((volume) => [volume, this.volumeToLocal(volume, name)]));
     for (const dir of [env.MOODLE_RUNTIME_DIR, env.MOODLE_LOCALCACHEDIR, ...volumeDirs.values()]) this.makeDir(dir);
@@ -337,9 +367,9 @@ export class LocalSite {
 
   /** Runs a task to its end; resolves with its exit code and output. */
   async runTask(
-    roleName: string, name: string, timeoutMs: number, template?: SiteTemplate, cpuShare?: number,
+    roleName: string, name: string, timeoutMs: number, template?: SiteTemplate, cpuShare?: number, standInEnvironment?: Record<string, string>,
   ): Promise<{ code: number; output: string }> {
-    const task = this.startTask(roleName, name, { template, cpuShare });
+    const task = this.startTask(roleName, name, { template, cpuShare, standInEnvironment });
     const code = await exited(task.process, timeoutMs);
     await outputFlushed(task.process);
     return { code, output: task.log() };
@@ -364,7 +394,7 @@ export class LocalSite {
   /** Runs a PHP CLI script of Moodle's (admin/cli/...) as a task of this role would. */
   moodleCli(roleName: string, script: string, args: string[]): { status: number; output: string } {
     const env = this.environment(roleName, 'cli');
-    const cliDir = fs.existsSync(path.join(this.tree, 'public', 'admin', 'cli')) ? path.join(this.tree, 'public', 'admin', 'cli') : path.join(this.tree, 'admin', 'cli');
+    const cliDir = this.cliDir();
     this.makeDir(env.MOODLE_RUNTIME_DIR);
     fs.mkdirSync(path.join(env.MOODLE_RUNTIME_DIR, 'php.d'), { recursive: true });
     fs.writeFileSync(path.join(env.MOODLE_RUNTIME_DIR, 'php.d', '90-db-ca.ini'), `openssl.cafile = "${env.MOODLE_DB_CA_FILE}"\n`);

@@ -23,7 +23,7 @@ function refuse(string $message): void {
 $code = moodle_tree_version($moodledir);
 $public = is_dir("$moodledir/public/admin") ? "$moodledir/public" : $moodledir;
 $branch = substr($code['branch'], 0, -2) . '.' . (int) substr($code['branch'], -2);
-$site = ['release' => (string) ($CFG->release ?? ''), 'version' => (string) ($CFG->version ?? '')];
+$site = ['release' => (string) ($CFG->release ?? ''), 'version' => sprintf('%.2f', (float) ($CFG->version ?? 0))];
 $image = "Moodle {$code['release']} (version {$code['version']})";
 $current = "Moodle {$site['release']} (version {$site['version']})";
 
@@ -36,7 +36,12 @@ $xml = simplexml_load_file("$public/admin/environment.xml");
 $requires = (string) ($xml->xpath("/COMPATIBILITY_MATRIX/MOODLE[@version='$branch']")[0]['requires'] ?? '');
 $from = release_number($site['release']);
 if ($requires !== '' && version_compare($from, $requires, '<')) {
-    $releases = json_decode((string) @file_get_contents(getenv('MOODLE_RELEASES_FILE') ?: __DIR__ . '/../moodle-releases.json'), true)['releases'] ?? [];
+    $table = getenv('MOODLE_RELEASES_FILE') ?: __DIR__ . '/../moodle-releases.json';
+    $releases = json_decode((string) @file_get_contents($table), true)['releases'] ?? null;
+    if (!is_array($releases)) {
+        refuse("the site runs $current, but this image's $image upgrades only from Moodle $requires or later; " .
+            "the release table $table (MOODLE_RELEASES_FILE) cannot be read to name the release to step through. The database was not changed.");
+    }
     $stones = array_filter($releases, fn ($r) => !empty($r['lts']) && version_compare($from, $r['upgradesFrom'], '>=')
         && version_compare($r['branch'], $requires, '>='));
     usort($stones, fn ($a, $b) => version_compare($b['branch'], $a['branch']));

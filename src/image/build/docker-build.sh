@@ -6,7 +6,7 @@
 # Usage: docker-build.sh <image reference> [<build context>]
 #        docker-build.sh --record-of <image reference>   (an image built before: its record, from its labels)
 # Environment (all optional): MOODLE_VERSION (default: the Dockerfile's), BASE_IMAGE_DIGEST and
-# COMPOSER_IMAGE_DIGEST (sha256:<64 hex> pins), PHP_IMAGE_REPOSITORY and COMPOSER_IMAGE (mirrors, default the
+# COMPOSER_IMAGE_DIGEST (sha256:<64 hex> pins), PHP_IMAGE_REPOSITORY, PHP_IMAGE_VARIANT and COMPOSER_IMAGE (mirrors, default the
 # Dockerfile's), DOCKER_PLATFORM, CACHE_FROM (an image whose layers seed the build), BUILD_RECORD (the record
 # file, default /tmp/moodle-image-build.env), DOCKER (the docker command).
 set -Eeuo pipefail
@@ -57,7 +57,7 @@ resolve() {
 }
 
 php_repository="${PHP_IMAGE_REPOSITORY:-$(dockerfile_default PHP_IMAGE_REPOSITORY)}"
-base_tag="$php_version-apache-bookworm"
+base_tag="$php_version-${PHP_IMAGE_VARIANT:-$(dockerfile_default PHP_IMAGE_VARIANT)}"
 base="$(resolve "$php_repository" "$base_tag" "${BASE_IMAGE_DIGEST:-}" 'base image')"
 composer_image="${COMPOSER_IMAGE:-$(dockerfile_default COMPOSER_IMAGE)}"
 composer_repository="${composer_image%:*}"
