@@ -52,7 +52,12 @@ function createHandlers(clients) {
     const build = (response.builds || [])[0];
     if (!build) throw new Error(`CodeBuild build ${data.BuildId} of project ${props.ProjectName} was not found`);
     if (build.buildStatus === 'IN_PROGRESS') return { IsComplete: false };
-    if (build.buildStatus === 'SUCCEEDED') return { IsComplete: true, Data: { ImageTag: props.ImageTag } };
+    if (build.buildStatus === 'SUCCEEDED') {
+      // The build's record (build/docker-build.sh): the base image it was built on, pinned to its digest.
+      const exported = Object.fromEntries((build.exportedEnvironmentVariables || []).map((v) => [v.name, v.value]));
+      if (exported.BASE_IMAGE) console.log(`image ${props.ImageTag}: base image ${exported.BASE_IMAGE}, Moodle commit ${exported.MOODLE_COMMIT}`);
+      return { IsComplete: true, Data: { ImageTag: props.ImageTag, BaseImage: exported.BASE_IMAGE || 'unknown' } };
+    }
     const logs = build.logs || {};
     throw new Error(
       `The Moodle image build ${build.id} ended ${build.buildStatus} (phase ${build.currentPhase || 'unknown'}). ` +

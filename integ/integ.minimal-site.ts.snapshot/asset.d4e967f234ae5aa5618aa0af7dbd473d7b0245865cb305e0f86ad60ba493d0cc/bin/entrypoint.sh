@@ -4,7 +4,8 @@
 #   cron                admin/cli/cron.php --keep-alive in a loop (one small service, not in web tasks); less
 #                       often while no web request comes, if MOODLE_CRON_IDLE_INTERVAL is set
 #   install-or-upgrade  one-off task: ensure Moodle's database user, install on an empty database, else
-#                       upgrade; then MUC -> Redis
+#                       upgrade (refused before anything changes when the site's release cannot be upgraded
+#                       from, or is newer); then MUC -> Redis
 #   config              only write config.php (used by tests and for debugging)
 set -Eeuo pipefail
 
@@ -128,6 +129,8 @@ run_install_or_upgrade() {
         --fullname="${MOODLE_SITE_FULLNAME:-Moodle}" --shortname="${MOODLE_SITE_SHORTNAME:-moodle}"
       ;;
     needs-upgrade)
+      # A release this image cannot upgrade from (or a downgrade) fails here: no maintenance, nothing written.
+      "$PHP" "$BIN_DIR/check-upgrade-path.php"
       admin_cli maintenance.php --enable
       # Leave maintenance on if the upgrade fails: a half-upgraded site must not serve users.
       admin_cli upgrade.php --non-interactive

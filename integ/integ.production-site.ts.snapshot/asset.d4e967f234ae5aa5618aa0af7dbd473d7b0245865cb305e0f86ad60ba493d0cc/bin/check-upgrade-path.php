@@ -1,0 +1,55 @@
+<?php
+// Before an upgrade changes anything: exits 3 with a message naming both releases when the image's Moodle cannot
+// upgrade the site's (older than its admin/environment.xml `requires`, or newer than the image: Moodle cannot
+// downgrade), and the stepping stone from the release table (MOODLE_RELEASES_FILE) where there is one.
+// Moodle's own upgrade.php makes the same comparison (environment_check_moodle), but only after the entrypoint
+// has put the site into maintenance; this keeps the running site serving and the database untouched.
+
+define('CLI_SCRIPT', true);
+
+$moodledir = rtrim(getenv('MOODLE_DIR') ?: '/var/www/html', '/');
+require(getenv('MOODLE_CONFIG_PATH') ?: "$moodledir/config.php");
+require(__DIR__ . '/moodle-version.php');
+
+function release_number(string $release): string {
+    return preg_match('/^\d+(\.\d+)*/', $release, $m) ? $m[0] : '0';
+}
+
+function refuse(string $message): void {
+    fwrite(STDERR, "check-upgrade-path: $message\n");
+    exit(3);
+}
+
+$code = moodle_tree_version($moodledir);
+$public = is_dir("$moodledir/public/admin") ? "$moodledir/public" : $moodledir;
+$branch = substr($code['branch'], 0, -2) . '.' . (int) substr($code['branch'], -2);
+$site = ['release' => (string) ($CFG->release ?? ''), 'version' => sprintf('%.2f', (float) ($CFG->version ?? 0))];
+$image = "Moodle {$code['release']} (version {$code['version']})";
+$current = "Moodle {$site['release']} (version {$site['version']})";
+
+if ((float) $site['version'] > (float) $code['version']) {
+    refuse("the site runs $current, newer than this image's $image. Moodle cannot downgrade: " .
+        "deploy an image of {$site['release']} or later (moodleVersion); the database was not changed.");
+}
+
+$xml = simplexml_load_file("$public/admin/environment.xml");
+$requires = (string) ($xml->xpath("/COMPATIBILITY_MATRIX/MOODLE[@version='$branch']")[0]['requires'] ?? '');
+$from = release_number($site['release']);
+if ($requires !== '' && version_compare($from, $requires, '<')) {
+    $table = getenv('MOODLE_RELEASES_FILE') ?: __DIR__ . '/../moodle-releases.json';
+    $releases = json_decode((string) @file_get_contents($table), true)['releases'] ?? null;
+    if (!is_array($releases)) {
+        refuse("the site runs $current, but this image's $image upgrades only from Moodle $requires or later; " .
+            "the release table $table (MOODLE_RELEASES_FILE) cannot be read to name the release to step through. The database was not changed.");
+    }
+    $stones = array_filter($releases, fn ($r) => !empty($r['lts']) && version_compare($from, $r['upgradesFrom'], '>=')
+        && version_compare($r['branch'], $requires, '>='));
+    usort($stones, fn ($a, $b) => version_compare($b['branch'], $a['branch']));
+    $stone = $stones ? reset($stones) : null;
+    $step = $stone
+        ? "upgrade the site to Moodle {$stone['branch']} LTS first (moodleVersion '{$stone['tag']}'), then to $branch"
+        : "upgrade the site to a Moodle release of at least $requires first (none in the release table upgrades $from)";
+    refuse("the site runs $current, but this image's $image upgrades only from Moodle $requires or later " .
+        "(its admin/environment.xml): $step. The database was not changed.");
+}
+echo "check-upgrade-path: $current can be upgraded to $image\n";
