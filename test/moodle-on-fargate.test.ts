@@ -103,6 +103,13 @@ describe('MoodleOnFargate with no props (production preset, CloudFront domain)',
     }
   });
 
+  test('outputs the base image the build pinned, read from the build', () => {
+    const [, output] = Object.entries(template.findOutputs('*')).find(([id]) => id.includes('BaseImage'))!;
+    const [resource, attribute] = output.Value['Fn::GetAtt'];
+    expect({ type: template.toJSON().Resources[resource].Type, attribute }).toEqual({ type: 'Custom::MoodleImageBuild', attribute: 'BaseImage' });
+    expect(output.Description).toMatch(/PHP base image .* with the digest the build pinned/);
+  });
+
   test('exposes every part', () => {
     expect(moodle.network.vpc).toBeDefined();
     expect(moodle.data.fileSystem).toBeDefined();

@@ -5,10 +5,10 @@
 // `--check` fails instead when README.md is not current.
 import * as fs from 'fs';
 import { architectureDiagram } from './architecture-diagram';
+import { releaseTable } from './release-table';
 import { controlTowerTable } from '../control-tower/readme-table';
 import { presetCostTable } from '../cost/preset-cost';
 import { presetCapacityTable } from '../load/preset-capacity';
-import { releaseTable } from './release-table';
 
 function defaultExampleTemplate(): object {
   const dir = 'cdk.out/examples/minimal';

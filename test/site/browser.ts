@@ -58,9 +58,28 @@ export async function addFileResource(page: Page, origin: string, courseId: numb
 }
 
 export async function logOut(page: Page): Promise<void> {
+  await endUserTour(page);
   await page.click('#user-menu-toggle');
-  await page.click('a[href*="/login/logout.php"]');
+  // A user tour that opens late (Moodle shows new users one on course pages) covers the menu: end it, as a user would.
+  const logout = page.locator('a[href*="/login/logout.php"]').first();
+  try {
+    await logout.click({ timeout: 5_000 });
+  } catch {
+    await endUserTour(page);
+    if (!await logout.isVisible()) await page.click('#user-menu-toggle');
+    await logout.click();
+  }
   await page.waitForSelector('#user-menu-toggle', { state: 'detached' });
+}
+
+/** Ends Moodle's user tour (tool_usertours) if one is open. */
+async function endUserTour(page: Page): Promise<void> {
+  const tour = page.locator('[data-flexitour="container"]');
+  if (await tour.count() === 0 || !await tour.first().isVisible()) return;
+  const end = tour.locator('[data-role="end"]');
+  if (await end.count() > 0) await end.first().click();
+  else await page.keyboard.press('Escape');
+  await tour.first().waitFor({ state: 'hidden', timeout: 5_000 });
 }
 
 export async function screenshot(page: Page, dir: string, name: string): Promise<string> {
