@@ -58,7 +58,11 @@ function loadReleases(file: string): MoodleRelease[] {
       !/^v\d+\.\d+\.\d+$/.test(release.tag) && 'tag is not vX.Y.Z',
       !/^[0-9a-f]{40}$/.test(release.commit) && 'commit is not 40 hex digits',
       !/^\d{10}\.\d{2}$/.test(release.version) && 'version is not that of a version.php (e.g. 2026100500.00)',
-      !release.release.startsWith(release.branch) && `release '${release.release}' is not of branch ${release.branch}`,
+      !/^\d+\.\d+$/.test(release.branch) && 'branch is not X.Y',
+      !new RegExp(`^${release.branch.replace('.', '\\.')}[ .+]`).test(release.release) && `release '${release.release}' is not of branch ${release.branch}`,
+      ![release.mysql, release.auroraMysql, release.upgradesFrom, ...release.php].every((v) => /^\d+(\.\d+)*$/.test(v)) &&
+        'mysql, auroraMysql, upgradesFrom and php must be version numbers',
+      typeof release.lts !== 'boolean' && 'lts must be true or false',
       !release.php.includes(release.buildPhp) && `buildPhp ${release.buildPhp} is not one of its PHP versions`,
       ![release.generalSupportEnds, release.securitySupportEnds].every((d) => /^\d{4}-\d{2}-\d{2}$/.test(d)) && 'support dates are not YYYY-MM-DD',
     ].filter(Boolean);

@@ -188,8 +188,8 @@ export function createAuroraCluster(
     dbType: 'auroramysql',
     cluster,
     serverlessMaxCapacity: maxCapacity,
-    // '8.0.mysql_aurora.3.10.4': Aurora MySQL 3 reports MySQL 8.0.x to Moodle.
-    serverVersion: version.auroraMysqlFullVersion.split('.mysql_aurora')[0],
+    // Aurora MySQL 3 ('8.0.mysql_aurora.3.10.4', major version 8.0) reports MySQL 8.0.x to Moodle.
+    serverVersion: version.auroraMysqlMajorVersion,
     autoPauseAfter,
     deletionProtectionGuard: guard,
   };

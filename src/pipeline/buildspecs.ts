@@ -81,7 +81,7 @@ export function imageBuildSpec(options: ImageBuildSpecOptions): Record<string, u
           // The shipped image source's build script (base images pinned to their digests and recorded); a source
           // without it (a Dockerfile of the user's own) is built as it is.
           'if [ "$IMAGE_PUSHED" = no ] && [ -f "$BUILD_DIRECTORY/build/docker-build.sh" ]; then CACHE_FROM="${RUNNING_TAG:+$REPOSITORY_URI:$RUNNING_TAG}"'
-            + ' bash "$BUILD_DIRECTORY/build/docker-build.sh" "$IMAGE_URI" "$BUILD_DIRECTORY"; . /tmp/moodle-image-build.env; fi',
+            + ' bash "$BUILD_DIRECTORY/build/docker-build.sh" "$IMAGE_URI" "$BUILD_DIRECTORY" && set -a && . /tmp/moodle-image-build.env && set +a; fi',
           'if [ "$IMAGE_PUSHED" = no ] && [ ! -f "$BUILD_DIRECTORY/build/docker-build.sh" ]; then docker build --platform "$DOCKER_PLATFORM" --build-arg BUILDKIT_INLINE_CACHE=1'
             + ' ${RUNNING_TAG:+--cache-from "$REPOSITORY_URI:$RUNNING_TAG"} --tag "$IMAGE_URI" "$BUILD_DIRECTORY"; fi',
           'echo "Base image: ${BASE_IMAGE:-not recorded}"',

@@ -52,8 +52,8 @@ export interface MoodlePipelineOptions {
   /**
    * A Secrets Manager secret with `username` and `password` (an access token) for Docker Hub, for a
    * Dockerfile in the source that pulls from Docker Hub: Docker Hub allows 10 anonymous pulls an hour per
-   * address, and CodeBuild shares addresses between customers. The shipped Dockerfile pulls from ghcr.io and
-   * Amazon ECR Public (the build logs in to ECR Public) and needs none.
+   * address, and CodeBuild shares addresses between customers. The shipped Dockerfile pulls only from Amazon
+   * ECR Public (the build logs in to ECR Public) and needs none.
    *
    * @default - no Docker Hub login
    */

@@ -180,7 +180,7 @@ function imageBuildSpec(dockerHubLogin: boolean): Record<string, unknown> {
   return {
     version: '0.2',
     // BASE_IMAGE: read by the deploy step from the build (exportedEnvironmentVariables) as the image's base.
-    env: { 'shell': 'bash', 'exported-variables': ['BASE_IMAGE', 'COMPOSER_IMAGE', 'MOODLE_COMMIT'] },
+    env: { 'shell': 'bash', 'exported-variables': ['BASE_IMAGE', 'COMPOSER_BASE_IMAGE', 'MOODLE_COMMIT'] },
     phases: {
       pre_build: { commands: preBuild },
       build: {

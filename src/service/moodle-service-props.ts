@@ -261,8 +261,8 @@ export interface MoodleServiceOptions {
 
   /**
    * Docker Hub credentials (JSON with `username` and `password`): the image build logs in to Docker Hub
-   * before it builds. The shipped Dockerfile pulls nothing from Docker Hub (its base image comes from
-   * ghcr.io and composer from Amazon ECR Public), so it needs none.
+   * before it builds. The shipped Dockerfile pulls nothing from Docker Hub (its PHP and composer images
+   * come from Amazon ECR Public), so it needs none.
    *
    * @default - no Docker Hub login
    * @deprecated the shipped Dockerfile no longer pulls from Docker Hub; the login has no effect on its build

@@ -102,6 +102,12 @@ export function resolveServiceSettings(scope: Construct, props: MoodleServicePro
     `baseImageDigest '${props.baseImageDigest}' is not an image digest. Give 'sha256:' and 64 lower-case hex digits, as ` +
     '`docker buildx imagetools inspect public.ecr.aws/docker/library/php:<version>-apache-trixie` prints it, or remove it to build on the tag\'s current digest.');
   const pipelineManaged = props.pipelineManagedImage ?? false;
+  if (pipelineManaged && release && release.tag !== d.moodleVersion) {
+    Annotations.of(scope).addWarningV2('moodle-on-fargate:pipelineMoodleVersion',
+      `moodleVersion '${release.tag}' builds only the bootstrap image of a pipeline-managed site; each pipeline run builds the release ` +
+      `its source's Dockerfile names (MOODLE_VERSION, '${d.moodleVersion}' in the copy the pipeline starts with). Set MOODLE_VERSION ` +
+      `'${release.tag}' and PHP_VERSION '${release.buildPhp}' in the pipeline's Dockerfile before its first run, or that run upgrades the site to ${d.moodleVersion}.`);
+  }
   validator.check(props.image !== undefined && pipelineManaged,
     'pipelineManagedImage builds and rolls out the image from the pipeline\'s source, but image was given. ' +
     'Remove image (put your changes in the pipeline\'s Dockerfile), or remove pipelineManagedImage to run your own image.',

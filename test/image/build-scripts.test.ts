@@ -187,24 +187,29 @@ describe('install-ca-bundle.sh: the RDS CA bundle only with its pinned sha256', 
 
 describe('docker-build.sh: the release\'s PHP, base images pinned to digests and recorded', () => {
   const digest = (c: string) => `sha256:${c.repeat(64)}`;
-  /** A `docker` that logs each call and answers `image inspect` with a digest per repository. */
+  /**
+   * A `docker` that logs each call. A pull prints the digest it resolved, as docker does (unless NO_DIGEST_LINE),
+   * `image inspect` answers RepoDigests (or LABELS for labels); the digest is per repository (PINNED for php).
+   */
   function fakeDocker(): { bin: string; log: string } {
     const bin = tempDir('fake-docker-');
     const log = path.join(bin, 'calls');
     fs.writeFileSync(path.join(bin, 'docker'), [
       '#!/bin/bash',
       `printf '%s\\n' "$*" >> ${log}`,
+      'ref="${@: -1}"; repo="${ref%@*}"; repo="${repo%:*}"',
+      `case "$repo" in *composer) digest=${digest('c')} ;; *) digest=\${PINNED:-${digest('b')}} ;; esac`,
+      'if [ "$1" = pull ] && [ -z "${NO_DIGEST_LINE:-}" ]; then echo "Digest: $digest"; fi',
       'if [ "$1 $2" = "image inspect" ]; then',
-      '  ref="${@: -1}"; repo="${ref%@*}"; repo="${repo%:*}"',
-      `  case "$repo" in *composer) echo "$repo@${digest('c')}" ;; *) echo "$repo@\${PINNED:-${digest('b')}}" ;; esac`,
+      '  if [ -n "${LABELS+x}" ]; then printf "%b\\n" "$LABELS"; else echo "$repo@$digest"; fi',
       'fi',
     ].join('\n'), { mode: 0o755 });
     return { bin, log };
   }
-  const build = (env: Record<string, string> = {}) => {
+  const build = (env: Record<string, string> = {}, args = ['repo.example/moodle:tag']) => {
     const docker = fakeDocker();
     const record = path.join(docker.bin, 'record.env');
-    const result = run('bash', [path.join(BUILD, 'docker-build.sh'), 'repo.example/moodle:tag'], {
+    const result = run('bash', [path.join(BUILD, 'docker-build.sh'), ...args], {
       DOCKER: path.join(docker.bin, 'docker'), BUILD_RECORD: record, ...env,
     });
     const calls = fs.existsSync(docker.log) ? fs.readFileSync(docker.log, 'utf8').trim().split('\n') : [];
@@ -218,19 +223,17 @@ describe('docker-build.sh: the release\'s PHP, base images pinned to digests and
     const release = releases.find((r: any) => r.tag === 'v5.3.0');
     const base = `public.ecr.aws/docker/library/php:${release.buildPhp}-apache-trixie@${digest('b')}`;
     const composer = `public.ecr.aws/docker/library/composer:2@${digest('c')}`;
-    expect(result.calls.slice(0, 4)).toEqual([
+    expect(result.calls.slice(0, 2)).toEqual([
       `pull public.ecr.aws/docker/library/php:${release.buildPhp}-apache-trixie`,
-      `image inspect --format {{range .RepoDigests}}{{println .}}{{end}} public.ecr.aws/docker/library/php:${release.buildPhp}-apache-trixie`,
       'pull public.ecr.aws/docker/library/composer:2',
-      'image inspect --format {{range .RepoDigests}}{{println .}}{{end}} public.ecr.aws/docker/library/composer:2',
     ]);
-    const dockerBuild = result.calls[4];
+    const dockerBuild = result.calls[2];
     for (const expected of ['--build-arg MOODLE_VERSION=v5.3.0', `--build-arg PHP_VERSION=${release.buildPhp}`, `--build-arg BASE_IMAGE=${base}`,
       `--build-arg COMPOSER_IMAGE=${composer}`, `--label org.opencontainers.image.revision=${release.commit}`,
       `--label org.opencontainers.image.base.digest=${digest('b')}`, '--tag repo.example/moodle:tag']) {
       expect(dockerBuild).toContain(expected);
     }
-    expect(result.record).toBe(`BASE_IMAGE=${base}\nCOMPOSER_IMAGE=${composer}\nMOODLE_COMMIT=${release.commit}\n`);
+    expect(result.record).toBe(`BASE_IMAGE=${base}\nCOMPOSER_BASE_IMAGE=${composer}\nMOODLE_COMMIT=${release.commit}\n`);
     expect(result.output).toContain(`base image public.ecr.aws/docker/library/php:${release.buildPhp}-apache-trixie is ${digest('b')}`);
   });
 
@@ -238,13 +241,15 @@ describe('docker-build.sh: the release\'s PHP, base images pinned to digests and
     const result = build({ MOODLE_VERSION: 'v4.5.15' });
     expect(result).toMatchObject({ status: 0 });
     expect(result.calls[0]).toBe('pull public.ecr.aws/docker/library/php:8.3-apache-trixie');
-    expect(result.calls[4]).toContain('--build-arg PHP_VERSION=8.3');
+    expect(result.calls[2]).toContain('--build-arg PHP_VERSION=8.3');
   });
 
   test('a pinned digest is pulled by digest; a registry that answers another digest fails', () => {
     const pinned = build({ BASE_IMAGE_DIGEST: digest('b'), PINNED: digest('b') });
     expect(pinned).toMatchObject({ status: 0 });
     expect(pinned.calls[0]).toBe(`pull public.ecr.aws/docker/library/php@${digest('b')}`);
+    const pinnedWithoutDigestLine = build({ BASE_IMAGE_DIGEST: digest('b'), PINNED: digest('b'), NO_DIGEST_LINE: '1' });
+    expect(pinnedWithoutDigestLine).toMatchObject({ status: 0 });
     const other = build({ BASE_IMAGE_DIGEST: digest('b'), PINNED: digest('d') });
     expect(other.output).toMatch(/base image was pinned to sha256:b{64} but the registry gave sha256:d{64}/);
     expect(build({ BASE_IMAGE_DIGEST: 'latest' }).output).toMatch(/base image digest 'latest' is not sha256:<64 lower-case hex digits>/);
@@ -254,7 +259,24 @@ describe('docker-build.sh: the release\'s PHP, base images pinned to digests and
     const result = build({ PHP_IMAGE_REPOSITORY: 'mirror.example.edu:5000/library/php', COMPOSER_IMAGE: 'mirror.example.edu:5000/library/composer:2.8' });
     expect(result).toMatchObject({ status: 0 });
     expect(result.calls[0]).toBe('pull mirror.example.edu:5000/library/php:8.4-apache-trixie');
-    expect(result.calls[2]).toBe('pull mirror.example.edu:5000/library/composer:2.8');
+    expect(result.calls[1]).toBe('pull mirror.example.edu:5000/library/composer:2.8');
+    const mirrored = build({ MOODLE_GIT_URL: 'https://git.example.edu/moodle.git' });
+    expect(mirrored.calls[2]).toContain('--build-arg MOODLE_GIT_URL=https://git.example.edu/moodle.git');
+    expect(build({ COMPOSER_IMAGE: `composer:2@${digest('c')}` }).output).toMatch(/COMPOSER_IMAGE .* must be <repository>:<tag> \(pin it with COMPOSER_IMAGE_DIGEST\)/);
+  });
+
+  test('without a digest line from the pull, the pulled reference\'s RepoDigests name it', () => {
+    const result = build({ NO_DIGEST_LINE: '1' });
+    expect(result).toMatchObject({ status: 0 });
+    expect(result.calls[1]).toMatch(/^image inspect --format \{\{range \.RepoDigests\}\}/);
+    expect(result.record).toContain(`-apache-trixie@${digest('b')}`);
+  });
+
+  test('--record-of: an image built before gives its record from its labels, or says it has none', () => {
+    const labelled = build({ LABELS: `public.ecr.aws/docker/library/php:8.4-apache-trixie\n${digest('b')}\ncomposer:2@${digest('c')}\n${'e'.repeat(40)}` }, ['--record-of', 'repo.example/moodle:old']);
+    expect(labelled.record).toBe(`BASE_IMAGE=public.ecr.aws/docker/library/php:8.4-apache-trixie@${digest('b')}\nCOMPOSER_BASE_IMAGE=composer:2@${digest('c')}\nMOODLE_COMMIT=${'e'.repeat(40)}\n`);
+    const unlabelled = build({ LABELS: '\n\n\n' }, ['--record-of', 'repo.example/moodle:bootstrap']);
+    expect(unlabelled.record).toMatch(/^BASE_IMAGE=not recorded \(built before its build recorded the base image\)\n/);
   });
 
   test('a release outside the table fails before any pull', () => {
@@ -276,6 +298,17 @@ describe('check-php-extensions.php: Moodle\'s own environment.xml decides', () =
     return tree;
   }
   const check = (tree: string) => run('php', [path.join(BUILD, 'check-php-extensions.php'), tree]);
+  const phpMinor = () => run('php', ['-r', 'echo PHP_MAJOR_VERSION, ".", PHP_MINOR_VERSION;']).output;
+
+  test('a PHP version the release table does not list for the release fails the build', () => {
+    const table = path.join(tempDir('php-table-'), 'moodle-releases.json');
+    fs.writeFileSync(table, JSON.stringify({ releases: [{ tag: 'v4.5.15', php: ['7.4'] }, { tag: 'v5.3.0', php: [`${phpMinor()}`] }] }));
+    const tree = fakeTree('json');
+    const refused = run('php', [path.join(BUILD, 'check-php-extensions.php'), tree, table, 'v4.5.15']);
+    expect(refused.output).toContain(`Moodle v4.5.15 supports PHP 7.4; this is PHP ${phpMinor()}: build with the table's PHP_VERSION`);
+    const accepted = run('php', [path.join(BUILD, 'check-php-extensions.php'), tree, table, 'v5.3.0']);
+    expect(accepted.output).not.toContain('supports PHP');
+  });
 
   test('a required extension PHP does not have fails the build, naming it', () => {
     const result = check(fakeTree('moodle_fargate_missing'));

@@ -53,7 +53,7 @@ describe('image buildspec', () => {
   });
 
   test('the shipped image source builds through its own script (base images pinned and recorded); another Dockerfile as it is', () => {
-    const scripted = indexOfCommand(commands, /-f "\$BUILD_DIRECTORY\/build\/docker-build\.sh" \]; then CACHE_FROM=.* bash "\$BUILD_DIRECTORY\/build\/docker-build\.sh" "\$IMAGE_URI" "\$BUILD_DIRECTORY"; \. \/tmp\/moodle-image-build\.env; fi$/);
+    const scripted = indexOfCommand(commands, /-f "\$BUILD_DIRECTORY\/build\/docker-build\.sh" \]; then CACHE_FROM=.* bash "\$BUILD_DIRECTORY\/build\/docker-build\.sh" "\$IMAGE_URI" "\$BUILD_DIRECTORY" && set -a && \. \/tmp\/moodle-image-build\.env && set \+a; fi$/);
     const plain = indexOfCommand(commands, /! -f "\$BUILD_DIRECTORY\/build\/docker-build\.sh" \]; then docker build/);
     expect(scripted).toBeLessThan(plain);
     expect(indexOfCommand(commands, /^BASE_IMAGE="not recorded/)).toBeLessThan(scripted);

@@ -400,7 +400,7 @@ describe('MoodleService defaults', () => {
     // The image source's own build script: PHP version from the release table, base images pinned and recorded.
     expect(project.Source.BuildSpec).toContain('bash build/docker-build.sh \\"$REPOSITORY_URI:$IMAGE_TAG\\" .');
     expect(project.Source.BuildSpec).toContain('describe-images');
-    expect(JSON.parse(project.Source.BuildSpec).env['exported-variables']).toEqual(['BASE_IMAGE', 'COMPOSER_IMAGE', 'MOODLE_COMMIT']);
+    expect(JSON.parse(project.Source.BuildSpec).env['exported-variables']).toEqual(['BASE_IMAGE', 'COMPOSER_BASE_IMAGE', 'MOODLE_COMMIT']);
     // The tag is the Moodle version, the architecture and a hash of the image source and build spec.
     expect(service.imageTag).toMatch(/^v5\.3\.0-arm64-[0-9a-f]{64}$/);
     template.hasResourceProperties('Custom::MoodleImageBuild', { Step: 'ImageBuild', ImageTag: service.imageTag, MoodleVersion: 'v5.3.0' });

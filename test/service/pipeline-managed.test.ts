@@ -1,4 +1,4 @@
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import { tiers } from './doubles';
 import { MoodlePipeline } from '../../src/pipeline';
@@ -97,6 +97,17 @@ describe('MoodlePipeline bound to a real MoodleService', () => {
     const deployActions = pipeline.Properties.Stages.flatMap((stage: any) => stage.Actions)
       .filter((action: any) => action.ActionTypeId.Provider === 'ECS');
     expect(deployActions).toHaveLength(2);
+  });
+});
+
+describe('moodleVersion of a pipeline-managed site', () => {
+  test('another release than the pipeline Dockerfile\'s warns that the first pipeline run would build that one', () => {
+    const stack = testStack();
+    new MoodleService(stack, 'Service', { ...tiers(stack).props, pipelineManagedImage: true, moodleVersion: 'v4.5.15' });
+    Annotations.fromStack(stack).hasWarning('/Test/Service', Match.stringLikeRegexp(
+      "moodleVersion 'v4\\.5\\.15' builds only the bootstrap image.*Set MOODLE_VERSION 'v4\\.5\\.15' and PHP_VERSION '8\\.3'.*upgrades the site to v5\\.3\\.0"));
+    const plain = managedSite();
+    expect(Annotations.fromStack(plain.stack).findWarning('*', Match.stringLikeRegexp('bootstrap image'))).toEqual([]);
   });
 });
 

@@ -22,6 +22,15 @@ if ($matrix === null) {
     $fail("$public/admin/environment.xml has no requirements for Moodle $moodle (branch $branch)");
 }
 $problems = [];
+if (isset($argv[3])) {
+    $releases = json_decode((string) @file_get_contents($argv[2]), true)['releases'] ?? [];
+    $php = array_values(array_filter($releases, fn ($r) => ($r['tag'] ?? null) === $argv[3]))[0]['php'] ?? [];
+    $running = PHP_MAJOR_VERSION . '.' . PHP_MINOR_VERSION;
+    if (!in_array($running, $php, true)) {
+        $problems[] = "Moodle {$argv[3]} supports PHP " . ($php ? implode(', ', $php) : '(not in the release table)') .
+            "; this is PHP $running: build with the table's PHP_VERSION (build/docker-build.sh passes it) or a base image of that version";
+    }
+}
 $minimum = (string) $matrix->PHP['version'];
 if (version_compare(PHP_VERSION, $minimum, '<')) {
     $problems[] = "Moodle $moodle requires PHP $minimum or later; this is PHP " . PHP_VERSION;

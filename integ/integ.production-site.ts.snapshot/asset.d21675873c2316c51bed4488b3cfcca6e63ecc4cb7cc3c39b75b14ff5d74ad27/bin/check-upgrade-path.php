@@ -11,8 +11,16 @@ $moodledir = rtrim(getenv('MOODLE_DIR') ?: '/var/www/html', '/');
 require(getenv('MOODLE_CONFIG_PATH') ?: "$moodledir/config.php");
 require(__DIR__ . '/moodle-version.php');
 
+/** As Moodle's environment_check_moodle(): the release's number, a development release counting as the one before. */
 function release_number(string $release): string {
-    return preg_match('/^\d+(\.\d+)*/', $release, $m) ? $m[0] : '0';
+    if (!preg_match('/^\d+(\.\d+)*/', $release, $m)) {
+        return '';
+    }
+    if (stripos($release, 'dev') !== false) {
+        [$major, $minor] = array_map('intval', explode('.', $m[0])) + [0, 0];
+        return $minor > 0 ? "$major." . ($minor - 1) : ($major - 1) . '.99';
+    }
+    return $m[0];
 }
 
 function refuse(string $message): void {
@@ -32,18 +40,25 @@ if ((float) $site['version'] > (float) $code['version']) {
         "deploy an image of {$site['release']} or later (moodleVersion); the database was not changed.");
 }
 
-$xml = simplexml_load_file("$public/admin/environment.xml");
+$xml = @simplexml_load_file("$public/admin/environment.xml");
+if ($xml === false) {
+    refuse("cannot read $public/admin/environment.xml to learn which releases $image upgrades. The database was not changed.");
+}
 $requires = (string) ($xml->xpath("/COMPATIBILITY_MATRIX/MOODLE[@version='$branch']")[0]['requires'] ?? '');
 $from = release_number($site['release']);
+if ($from === '') {
+    refuse("the site's database records no Moodle release (\$CFG->release '{$site['release']}', version {$site['version']}), " .
+        "so it cannot be told whether $image can upgrade it. The database was not changed.");
+}
 if ($requires !== '' && version_compare($from, $requires, '<')) {
-    $table = getenv('MOODLE_RELEASES_FILE') ?: __DIR__ . '/../moodle-releases.json';
+    $table = getenv('MOODLE_RELEASES_FILE') ?: (is_file(__DIR__ . '/moodle-releases.json') ? __DIR__ . '/moodle-releases.json' : __DIR__ . '/../moodle-releases.json');
     $releases = json_decode((string) @file_get_contents($table), true)['releases'] ?? null;
     if (!is_array($releases)) {
         refuse("the site runs $current, but this image's $image upgrades only from Moodle $requires or later; " .
             "the release table $table (MOODLE_RELEASES_FILE) cannot be read to name the release to step through. The database was not changed.");
     }
     $stones = array_filter($releases, fn ($r) => !empty($r['lts']) && version_compare($from, $r['upgradesFrom'], '>=')
-        && version_compare($r['branch'], $requires, '>='));
+        && version_compare($r['branch'], $requires, '>=') && version_compare($r['branch'], $branch, '<'));
     usort($stones, fn ($a, $b) => version_compare($b['branch'], $a['branch']));
     $stone = $stones ? reset($stones) : null;
     $step = $stone

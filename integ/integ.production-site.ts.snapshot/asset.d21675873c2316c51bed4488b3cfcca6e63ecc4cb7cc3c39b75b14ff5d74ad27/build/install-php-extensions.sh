@@ -15,7 +15,7 @@ apt-get install -y --no-install-recommends "${build_packages[@]}"
 docker-php-ext-configure gd --with-freetype --with-jpeg --with-webp
 docker-php-ext-install -j"$(nproc)" mysqli intl zip gd soap exif
 # OPcache: built in from PHP 8.5 and enabled by the 8.2-8.4 images since mid-2025; installed only where it is not.
-php -m | grep -qx 'Zend OPcache' || docker-php-ext-install opcache
+grep -qx 'Zend OPcache' <<<"$(php -m)" || docker-php-ext-install opcache
 pecl install "igbinary-$IGBINARY_VERSION"
 docker-php-ext-enable igbinary
 # phpredis with igbinary serialization; no other compression or serializer.
@@ -27,10 +27,17 @@ rm -rf /tmp/pear ~/.pearrc
 # Keep the shared libraries the new extensions link against; drop the -dev packages (the official image's own pattern).
 apt-mark auto '.*' >/dev/null
 # shellcheck disable=SC2086
-apt-mark manual $saved >/dev/null
+[ -z "$saved" ] || apt-mark manual $saved >/dev/null
+# As upstream runs it (without pipefail): a library no package owns must not fail the build; php -m below checks the result.
+set +o pipefail
 find "$(php-config --extension-dir)" -name '*.so' -exec ldd {} + \
   | awk '/=>/ { so = $(NF-1); if (index(so, "/usr/local/") == 1) next; gsub("^/(usr/)?", "", so); printf "*%s\n", so }' \
   | sort -u | xargs -r dpkg-query --search | cut -d: -f1 | sort -u | xargs -r apt-mark manual >/dev/null
+set -o pipefail
 apt-get purge -y --auto-remove -o APT::AutoRemove::RecommendsImportant=false
 rm -rf /var/lib/apt/lists/*
-php -m
+modules="$(php -m)"
+echo "$modules"
+for extension in mysqli intl zip gd soap exif igbinary redis 'Zend OPcache'; do
+  grep -qx "$extension" <<<"$modules" || { echo "install-php-extensions: $extension is not loaded after the clean-up" >&2; exit 1; }
+done
