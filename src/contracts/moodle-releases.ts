@@ -46,6 +46,11 @@ export function newestLtsRelease(releases: readonly MoodleRelease[] = MOODLE_REL
   return [...lts].sort((a, b) => compareVersions(versionParts(b.tag.slice(1)), versionParts(a.tag.slice(1))))[0];
 }
 
+/** The lowest MySQL-compatible version a release runs on: for Aurora MySQL (dbtype auroramysql) or MySQL. */
+export function databaseMinimum(release: MoodleRelease, aurora: boolean): string {
+  return aurora ? release.auroraMysql : release.mysql;
+}
+
 /** Whether a release's security support has ended on `today` (YYYY-MM-DD). */
 export function securitySupportEnded(release: MoodleRelease, today: string): boolean {
   return release.securitySupportEnds < today;

@@ -2,7 +2,7 @@ import { Duration, Size } from 'aws-cdk-lib';
 import * as efs from 'aws-cdk-lib/aws-efs';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import { CREATED_DATABASE_PROPS, MoodleDataProps } from './moodle-data-props';
-import { MOODLE_RELEASES } from '../contracts/moodle-releases';
+import { databaseMinimum, MOODLE_RELEASES } from '../contracts/moodle-releases';
 import { check, compareVersions, isLiteral, Validator, versionParts } from '../private/validation';
 
 export function validateExistingDatabase(props: MoodleDataProps): void {
@@ -21,7 +21,8 @@ export function validateExistingDatabase(props: MoodleDataProps): void {
 
 export function validateMysqlVersion(version: rds.MysqlEngineVersion): void {
   if (!isLiteral(version.mysqlFullVersion)) return;
-  const lowest = MOODLE_RELEASES.map((release) => release.mysql).sort((a, b) => compareVersions(versionParts(a), versionParts(b)))[0];
+  const lowest = MOODLE_RELEASES.map((release) => databaseMinimum(release, false))
+    .sort((a, b) => compareVersions(versionParts(a), versionParts(b)))[0];
   check('MoodleData', [[
     compareVersions(versionParts(version.mysqlFullVersion), versionParts(lowest)) < 0,
     () => `MoodleDatabase.mysql({ version }) is ${version.mysqlFullVersion}, but no Moodle release the image builds runs on MySQL older than ${lowest} ` +

@@ -1,6 +1,6 @@
 import { Annotations, Duration } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { findRelease, MOODLE_RELEASES, MoodleRelease, newestLtsRelease, securitySupportEnded } from '../contracts/moodle-releases';
+import { databaseMinimum, findRelease, MOODLE_RELEASES, MoodleRelease, newestLtsRelease, securitySupportEnded } from '../contracts/moodle-releases';
 import { compareVersions, isLiteral, Validator, versionParts } from '../private/validation';
 
 // Checks of MoodleService props. Each records a problem naming the prop, the value and the fix.
@@ -163,11 +163,11 @@ export function validateDatabaseForRelease(
 ): void {
   if (serverVersion === undefined || !isLiteral(serverVersion)) return;
   const aurora = dbType === 'auroramysql';
-  const minimum = aurora ? release.auroraMysql : release.mysql;
+  const minimum = databaseMinimum(release, aurora);
   if (compareVersions(versionParts(serverVersion), versionParts(minimum)) >= 0) return;
   const engine = aurora ? `Aurora MySQL compatible with MySQL ${serverVersion}` : `MySQL ${serverVersion}`;
   const runsOn = MOODLE_RELEASES.filter((r) =>
-    compareVersions(versionParts(serverVersion), versionParts(aurora ? r.auroraMysql : r.mysql)) >= 0).map((r) => `'${r.tag}'`);
+    compareVersions(versionParts(serverVersion), versionParts(databaseMinimum(r, aurora))) >= 0).map((r) => `'${r.tag}'`);
   validator.check(true,
     `moodleVersion '${release.tag}' (Moodle ${release.branch}) needs ${aurora ? 'Aurora MySQL compatible with MySQL' : 'MySQL'} ${minimum} or later ` +
     `(its admin/environment.xml), but the data tier's database (data.database) is ${engine}. ` +

@@ -4,15 +4,12 @@
 // redis, igbinary, soap, exif), and carries no debugging or profiling extension.
 // Usage: php check-php-extensions.php <moodle tree>
 
-$tree = rtrim($argv[1] ?? '', '/');
-$public = is_dir("$tree/public/admin") ? "$tree/public" : $tree;
 $fail = function (string $message): void {
     fwrite(STDERR, "check-php-extensions: $message\n");
     exit(1);
 };
-require(__DIR__ . '/../bin/moodle-version.php');
-$branch = moodle_tree_version($tree)['branch'];
-$moodle = substr((string) $branch, 0, -2) . '.' . (int) substr((string) $branch, -2);
+require(__DIR__ . '/../bin/moodle-facts.php');
+['branch' => $branch, 'major' => $moodle, 'public' => $public] = moodle_tree_version($argv[1] ?? '');
 $xml = @simplexml_load_file("$public/admin/environment.xml");
 if (!$xml) {
     $fail("cannot read $public/admin/environment.xml");
@@ -23,8 +20,7 @@ if ($matrix === null) {
 }
 $problems = [];
 if (isset($argv[3])) {
-    $releases = json_decode((string) @file_get_contents($argv[2]), true)['releases'] ?? [];
-    $php = array_values(array_filter($releases, fn ($r) => ($r['tag'] ?? null) === $argv[3]))[0]['php'] ?? [];
+    $php = moodle_release(moodle_release_table($argv[2]) ?? [], $argv[3])['php'] ?? [];
     $running = PHP_MAJOR_VERSION . '.' . PHP_MINOR_VERSION;
     if (!in_array($running, $php, true)) {
         $problems[] = "Moodle {$argv[3]} supports PHP " . ($php ? implode(', ', $php) : '(not in the release table)') .

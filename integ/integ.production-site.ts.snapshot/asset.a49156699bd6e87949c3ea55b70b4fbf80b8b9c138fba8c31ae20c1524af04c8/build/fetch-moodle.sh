@@ -37,7 +37,7 @@ elif [[ $remote_tag != "$commit" ]]; then
   fail "tag $tag of $url is commit $remote_tag, but the release table pins it to $commit: correct the table (read the tag's commit) before building"
 fi
 
-found="$(php "$here/../bin/moodle-version.php" "$dest" release)|$(php "$here/../bin/moodle-version.php" "$dest" version)"
+found="$(php "$here/../bin/moodle-facts.php" "$dest" release)|$(php "$here/../bin/moodle-facts.php" "$dest" version)"
 [[ $found == "$release|$version" ]] \
   || fail "commit $commit's version.php says '${found%%|*}' (version ${found##*|}), but the release table says '$release' (version $version) for $tag"
 

@@ -9,7 +9,7 @@ define('CLI_SCRIPT', true);
 
 $moodledir = rtrim(getenv('MOODLE_DIR') ?: '/var/www/html', '/');
 require(getenv('MOODLE_CONFIG_PATH') ?: "$moodledir/config.php");
-require(__DIR__ . '/moodle-version.php');
+require(__DIR__ . '/moodle-facts.php');
 
 /** As Moodle's environment_check_moodle(): the release's number, a development release counting as the one before. */
 function release_number(string $release): string {
@@ -29,8 +29,7 @@ function refuse(string $message): void {
 }
 
 $code = moodle_tree_version($moodledir);
-$public = is_dir("$moodledir/public/admin") ? "$moodledir/public" : $moodledir;
-$branch = substr($code['branch'], 0, -2) . '.' . (int) substr($code['branch'], -2);
+['public' => $public, 'major' => $branch] = $code;
 $site = ['release' => (string) ($CFG->release ?? ''), 'version' => sprintf('%.2f', (float) ($CFG->version ?? 0))];
 $image = "Moodle {$code['release']} (version {$code['version']})";
 $current = "Moodle {$site['release']} (version {$site['version']})";
@@ -52,8 +51,8 @@ if ($from === '') {
 }
 if ($requires !== '' && version_compare($from, $requires, '<')) {
     $table = getenv('MOODLE_RELEASES_FILE') ?: (is_file(__DIR__ . '/moodle-releases.json') ? __DIR__ . '/moodle-releases.json' : __DIR__ . '/../moodle-releases.json');
-    $releases = json_decode((string) @file_get_contents($table), true)['releases'] ?? null;
-    if (!is_array($releases)) {
+    $releases = moodle_release_table($table);
+    if ($releases === null) {
         refuse("the site runs $current, but this image's $image upgrades only from Moodle $requires or later; " .
             "the release table $table (MOODLE_RELEASES_FILE) cannot be read to name the release to step through. The database was not changed.");
     }
