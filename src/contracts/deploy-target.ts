@@ -60,4 +60,11 @@ export interface IMoodleDeployTarget extends IConstruct {
    * NAT (the network's `assignPublicIpToTasks`), where the address is the task's only way out.
    */
   readonly assignPublicIp: boolean;
+  /**
+   * The image source (Dockerfile, scripts and `plugins/plugins.json`) the site's first image was built from. A
+   * CodeCommit repository the pipeline creates is seeded with it, so the pipeline's first image has the same plugins.
+   *
+   * @default - the image source shipped in this library
+   */
+  readonly imageSourceDirectory?: string;
 }

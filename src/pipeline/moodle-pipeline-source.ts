@@ -62,8 +62,9 @@ export abstract class MoodlePipelineSource {
    *
    * @param scope the pipeline construct
    * @param output the artifact the source action writes
+   * @param imageSourceDirectory the image source a created repository is seeded with (default: the shipped one)
    */
-  public abstract bind(scope: Construct, output: codepipeline.Artifact): MoodlePipelineSourceConfig;
+  public abstract bind(scope: Construct, output: codepipeline.Artifact, imageSourceDirectory?: string): MoodlePipelineSourceConfig;
 }
 
 class CodeCommitSource extends MoodlePipelineSource {
@@ -76,11 +77,11 @@ class CodeCommitSource extends MoodlePipelineSource {
     super();
   }
 
-  public bind(scope: Construct, output: codepipeline.Artifact): MoodlePipelineSourceConfig {
+  public bind(scope: Construct, output: codepipeline.Artifact, imageSourceDirectory: string = IMAGE_SOURCE_DIR): MoodlePipelineSourceConfig {
     const repository = this.existing ?? new codecommit.Repository(scope, 'Repository', {
       repositoryName: this.repositoryName ?? Names.uniqueResourceName(scope, { maxLength: 100, separator: '-' }),
       description: 'Moodle container image source (Dockerfile and start-up scripts), built by the Moodle pipeline',
-      code: codecommit.Code.fromDirectory(IMAGE_SOURCE_DIR, this.branch),
+      code: codecommit.Code.fromDirectory(imageSourceDirectory, this.branch),
     });
     return {
       repository,

@@ -121,7 +121,7 @@ export class MoodlePipeline extends Construct {
     // Source
     const sourceOutput = new codepipeline.Artifact('Source');
     const source = props.source ?? MoodlePipelineSource.codeCommit();
-    const sourceConfig = source.bind(this, sourceOutput);
+    const sourceConfig = source.bind(this, sourceOutput, props.target.imageSourceDirectory);
     this.sourceRepository = sourceConfig.repository;
     if (this.sourceRepository instanceof codecommit.Repository) {
       this.sourceRepository.applyRemovalPolicy(removalPolicy);

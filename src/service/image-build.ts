@@ -9,7 +9,6 @@ import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { DeploySteps, IMAGE_BUILD_RESOURCE_TYPE } from './deploy-steps';
-import { IMAGE_SOURCE_DIR } from '../contracts/image-contract';
 import { ECR_PUBLIC_LOGIN, grantEcrPublicPull } from '../private/ecr-public';
 
 
@@ -26,6 +25,8 @@ export interface ImageBuildProps {
    * built once and never rebuilt (a later library version does not replace what the pipeline rolls out).
    */
   readonly fixedTag?: string;
+  /** The image source folder (the shipped one, or its copy with the site's plugin list). */
+  readonly sourceDirectory: string;
 }
 
 /**
@@ -64,7 +65,7 @@ export class ImageBuild extends Construct {
       lifecycleRules: [{ description: 'Keep the 20 newest images (deploys and rollbacks use the last few)', maxImageCount: 20 }],
     });
 
-    this.source = new s3assets.Asset(this, 'Source', { path: IMAGE_SOURCE_DIR });
+    this.source = new s3assets.Asset(this, 'Source', { path: props.sourceDirectory });
 
     const buildSpecObject = imageBuildSpec(props.dockerHubSecret !== undefined);
     const buildSpec = codebuild.BuildSpec.fromObject(buildSpecObject);

@@ -1,2 +1,3 @@
 export * from './moodle-service-props';
 export * from './moodle-service';
+export * from './moodle-plugin';

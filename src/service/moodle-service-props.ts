@@ -3,6 +3,7 @@ import * as appscaling from 'aws-cdk-lib/aws-applicationautoscaling';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { MoodlePlugin } from './moodle-plugin';
 import type { MoodleService } from './moodle-service';
 import { IMoodleCache } from '../contracts/cache';
 import { IMoodleData } from '../contracts/data';
@@ -230,6 +231,31 @@ export interface MoodleServiceOptions {
    * @default - the tag's digest at build time, recorded in the image's labels and in `baseImageReference`
    */
   readonly baseImageDigest?: string;
+
+  /**
+   * Moodle plugins baked into the image, each pinned (a sha256 or a git commit) and placed where the Moodle tree
+   * being built puts its type (its `lib/components.json`, a parent's `db/subplugins.json`): `MoodlePlugin.fromMarketplace`,
+   * `fromZip`, `fromGit` or `fromFolder`. The build fails, naming the plugin, on a checksum or commit that is not the
+   * pinned one, a `version.php` whose component is not the listed name, a Moodle release the plugin does not support or
+   * a missing dependency. A changed list builds a new image, whose install/upgrade step installs new plugins and
+   * upgrades changed ones (and refuses, with the site left as it was, a plugin older than the site's). Taking a plugin
+   * out of the list leaves it "missing from disk": uninstall it first with `uninstallPlugins`. Only with the image
+   * MoodleService builds (not with `image`); with `pipelineManagedImage`, only the first images: then the pipeline
+   * source's `plugins/plugins.json` is the list.
+   *
+   * @default - no plugins beyond Moodle's own
+   */
+  readonly plugins?: MoodlePlugin[];
+
+  /**
+   * Plugins (component names) the install/upgrade step uninstalls with Moodle's `admin/cli/uninstall_plugins.php
+   * --run` (their data and settings deleted), while their code is still in the image: keep each in `plugins` until
+   * a deploy has run the step, then take it out of both lists. A plugin Moodle cannot uninstall (another plugin
+   * depends on it, or it is one of Moodle's standard plugins) fails the step.
+   *
+   * @default - none
+   */
+  readonly uninstallPlugins?: string[];
 
   /**
    * A ready Moodle image to run instead of building the shipped Dockerfile. It must keep the contract of

@@ -15,6 +15,7 @@ import { Construct } from 'constructs';
 import { DeploySteps, INSTALL_OR_UPGRADE_RESOURCE_TYPE } from './deploy-steps';
 import { followLatestRevision } from './follow-latest-revision';
 import { ImageBuild } from './image-build';
+import { imageSourceDirectory } from './image-source';
 import { MoodleServiceProps } from './moodle-service-props';
 import { RestartOnSecretChange } from './restart-on-secret-change';
 import { serviceDefaults } from './service-defaults';
@@ -186,6 +187,7 @@ export class MoodleService extends Construct implements IMoodleService {
     this.deployStepsHandler = deploySteps.onEventFunction;
 
     let imageBuild: ImageBuild | undefined;
+    const imageSource = imageSourceDirectory(props.plugins ?? [], props.uninstallPlugins ?? []);
     if (props.image) {
       this.image = props.image;
     } else {
@@ -197,6 +199,7 @@ export class MoodleService extends Construct implements IMoodleService {
         logRetention,
         dockerHubSecret: props.dockerHubSecret,
         fixedTag: pipelineManaged ? `bootstrap-${arm64 ? 'arm64' : 'x86_64'}` : undefined,
+        sourceDirectory: imageSource,
       });
       this.image = build.image;
       if (pipelineManaged) {
@@ -350,6 +353,7 @@ export class MoodleService extends Construct implements IMoodleService {
         taskSubnets: network.applicationSubnets,
         taskSecurityGroups: [this.securityGroup],
         assignPublicIp,
+        imageSourceDirectory: imageSource,
       });
     }
   }

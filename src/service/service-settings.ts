@@ -3,6 +3,7 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { MoodleServiceProps } from './moodle-service-props';
+import { validatePlugins } from './plugin-validation';
 import { serviceDefaults } from './service-defaults';
 import {
   validateAdminEmail, validateAdminUser, validateCapacity, validateCapacityRange, validateCronIdleInterval, validateCronSpot,
@@ -112,8 +113,17 @@ export function resolveServiceSettings(scope: Construct, props: MoodleServicePro
     'pipelineManagedImage builds and rolls out the image from the pipeline\'s source, but image was given. ' +
     'Remove image (put your changes in the pipeline\'s Dockerfile), or remove pipelineManagedImage to run your own image.',
   );
+  const plugins = props.plugins ?? [];
+  const uninstallPlugins = props.uninstallPlugins ?? [];
+  validatePlugins(validator, plugins, uninstallPlugins);
+  if (pipelineManaged && (plugins.length > 0 || uninstallPlugins.length > 0)) {
+    Annotations.of(scope).addWarningV2('moodle-on-fargate:pipelinePlugins',
+      'plugins and uninstallPlugins build only the bootstrap image of a pipeline-managed site and seed a CodeCommit repository the ' +
+      'pipeline creates; from then on the pipeline source\'s plugins/plugins.json is the list. Change plugins there (a change here ' +
+      'after the first deploy changes nothing), and copy plugins/plugins.json into a source of your own (a connection or S3 source) before its first run.');
+  }
   if (props.image !== undefined) {
-    validator.rejectStray(props, ['moodleVersion', 'baseImageDigest', 'dockerHubSecret'], (stray) =>
+    validator.rejectStray(props, ['moodleVersion', 'baseImageDigest', 'dockerHubSecret', 'plugins', 'uninstallPlugins'], (stray) =>
       `${stray.join(' and ')} only shape the image MoodleService builds, but image was given. Remove ${stray.join(' and ')}, or remove image to let MoodleService build it.`,
     );
   }
