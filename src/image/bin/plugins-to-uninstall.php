@@ -7,7 +7,12 @@
 define('CLI_SCRIPT', true);
 define('CACHE_DISABLE_ALL', true);
 
-$list = json_decode((string) @file_get_contents(getenv('MOODLE_PLUGINS_FILE') ?: __DIR__ . '/plugins.json'), true);
+$file = getenv('MOODLE_PLUGINS_FILE') ?: __DIR__ . '/plugins.json';
+$list = json_decode((string) @file_get_contents($file), true);
+if (!is_array($list) || !is_array($list['uninstall'] ?? [])) {
+    fwrite(STDERR, "plugins-to-uninstall: cannot read the image's plugin list $file (MOODLE_PLUGINS_FILE)\n");
+    exit(2);
+}
 $uninstall = $list['uninstall'] ?? [];
 if (!$uninstall) {
     exit(0);

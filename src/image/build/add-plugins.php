@@ -25,12 +25,11 @@ function say(string $message): void {
 }
 
 function run(array $command, ?string $cwd = null): string {
-    $process = proc_open($command, [1 => ['pipe', 'w'], 2 => ['pipe', 'w']], $pipes, $cwd);
+    $process = proc_open($command, [1 => ['pipe', 'w'], 2 => ['redirect', 1]], $pipes, $cwd);
     $out = stream_get_contents($pipes[1]);
-    $err = stream_get_contents($pipes[2]);
     $status = proc_close($process);
     if ($status !== 0) {
-        throw new RuntimeException(trim("$err\n$out") ?: "exit $status");
+        throw new RuntimeException(trim($out) ?: "exit $status");
     }
     return trim($out);
 }
@@ -79,7 +78,7 @@ function fetch_zip(array $entry, string $work): string {
     ['component' => $component, 'url' => $url, 'sha256' => $pinned] = $entry;
     $file = "$work/$component.zip";
     try {
-        run(['curl', '--fail', '--silent', '--show-error', '--location', '--retry', '3', '--output', $file, $url]);
+        run(['curl', '--fail', '--silent', '--show-error', '--location', '--retry', '3', '--connect-timeout', '30', '--max-time', '900', '--output', $file, $url]);
     } catch (RuntimeException $e) {
         fail("plugin $component: could not download $url: {$e->getMessage()}");
     }
