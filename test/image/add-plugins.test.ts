@@ -53,9 +53,9 @@ describe.each(['5.0', '5.1'] as const)('add-plugins.php on a %s tree', (layout) 
   test('a listed parent and its subplugin (subplugintypes, relative to the parent), and a core parent\'s subplugin (legacy plugintypes)', () => {
     const tree = fakeTree(layout);
     const result = addPlugins(tree, {
-      'assignsubmission_pdfx': '$plugin->version = 2026010100;',
-      'customcertelement_qrcode': "$plugin->version = 2026010100;\n$plugin->dependencies = ['mod_customcert' => 2026010100];",
-      'mod_customcert': '$plugin->version = 2026010100;',
+      assignsubmission_pdfx: '$plugin->version = 2026010100;',
+      customcertelement_qrcode: "$plugin->version = 2026010100;\n$plugin->dependencies = ['mod_customcert' => 2026010100];",
+      mod_customcert: '$plugin->version = 2026010100;',
     }, { 'mod_customcert/db/subplugins.json': JSON.stringify({ subplugintypes: { customcertelement: 'element' } }) });
     expect(result).toMatchObject({ status: 0 });
     expect(result.output).toContain(`mod_customcert version 2026010100 from folder mod_customcert -> ${web}mod/customcert`);

@@ -335,6 +335,7 @@ check('entrypoint install-or-upgrade: ensure-db-user.php runs first with the mas
         'generate-config.php admin=master/masterpw',
         'ensure-db-user.php admin=master/masterpw',
         'db-state.php admin=unset/unset',
+        'plugins-to-uninstall.php admin=unset/unset',
         'configure-cache.php admin=unset/unset',
     ], "exit $code: $err\n" . implode("\n", $runs));
 

@@ -61,11 +61,18 @@ function story(name: string, source: string, body: (fixture: () => Fixture, step
   });
 }
 
+interface BuildResult {
+  readonly status: number;
+  readonly output: string;
+  /** The plugin list the built image carries. */
+  readonly pluginsFile: string;
+}
+
 /**
  * The image build's plugin step on the site's tree: the list staged as MoodleService stages it, then add-plugins.php
  * (asynchronously: the plugin server answers from this process).
  */
-async function buildTree(f: Fixture, plugins: MoodlePlugin[], uninstall: string[] = []): Promise<{ status: number; output: string; pluginsFile: string }> {
+async function buildTree(f: Fixture, plugins: MoodlePlugin[], uninstall: string[] = []): Promise<BuildResult> {
   const pluginsDir = path.join(imageSourceDirectory(plugins, uninstall), 'plugins');
   const child = spawn('php', [ADD_PLUGINS, pluginsDir, f.site.tree], {
     // The plugin server's certificate is the test CA's; git reaches the local repository through url.<base>.insteadOf.
@@ -159,7 +166,7 @@ function pluginStory(release: string, source: string, webRoot: string): void {
       const before = f().site.database.sql('CHECKSUM TABLE mdl_config, mdl_config_plugins', 'moodle');
       const { code, output } = await upgradeStep(f(), 'refused-older-plugin', built.pluginsFile);
       expect(code).toBe(3);
-      expect(output).toContain(`check-upgrade-path: plugins in this image are older than the site's: local_sitetest (the site has version ` +
+      expect(output).toContain('check-upgrade-path: plugins in this image are older than the site\'s: local_sitetest (the site has version ' +
         `${PLUGIN_VERSIONS.localV2}, the image ${PLUGIN_VERSIONS.localV1}). Moodle cannot downgrade a plugin`);
       expect(output).not.toMatch(/maintenance mode/i);
       expect(f().site.database.sql('CHECKSUM TABLE mdl_config, mdl_config_plugins', 'moodle')).toBe(before);

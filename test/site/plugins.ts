@@ -119,7 +119,7 @@ export interface GitPlugin {
 export function blockPluginRepository(dir: string): GitPlugin {
   const repo = path.join(dir, 'block_sitetest.git');
   writeFiles(repo, {
-    'version.php': `<?php\ndefined('MOODLE_INTERNAL') || die();\n$plugin->component = 'block_sitetest';\n` +
+    'version.php': '<?php\ndefined(\'MOODLE_INTERNAL\') || die();\n$plugin->component = \'block_sitetest\';\n' +
       `$plugin->version = ${PLUGIN_VERSIONS.block};\n$plugin->requires = 2024100700;\n$plugin->dependencies = ['local_sitetest' => ANY_VERSION];\n`,
     'block_sitetest.php': "<?php\nclass block_sitetest extends block_base {\n    public function init() {\n        $this->title = 'Site test';\n    }\n}\n",
     'lang/en/block_sitetest.php': "<?php\n$string['pluginname'] = 'Site test block';\n$string['sitetest:addinstance'] = 'Add';\n$string['sitetest:myaddinstance'] = 'Add to Dashboard';\n",

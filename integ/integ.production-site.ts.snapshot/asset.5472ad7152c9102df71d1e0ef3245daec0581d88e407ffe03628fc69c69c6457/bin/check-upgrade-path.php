@@ -1,11 +1,13 @@
 <?php
 // Before an upgrade changes anything: exits 3 with a message naming both releases when the image's Moodle cannot
 // upgrade the site's (older than its admin/environment.xml `requires`, or newer than the image: Moodle cannot
-// downgrade), and the stepping stone from the release table (MOODLE_RELEASES_FILE) where there is one.
+// downgrade, or a plugin in the image older than the site's), and the stepping stone from the release table (MOODLE_RELEASES_FILE) where there is one.
 // Moodle's own upgrade.php makes the same comparison (environment_check_moodle), but only after the entrypoint
 // has put the site into maintenance; this keeps the running site serving and the database untouched.
 
 define('CLI_SCRIPT', true);
+// As admin/cli/upgrade.php: the site's cache configuration may be of the release being replaced.
+define('CACHE_DISABLE_ALL', true);
 
 $moodledir = rtrim(getenv('MOODLE_DIR') ?: '/var/www/html', '/');
 require(getenv('MOODLE_CONFIG_PATH') ?: "$moodledir/config.php");
@@ -65,5 +67,19 @@ if ($requires !== '' && version_compare($from, $requires, '<')) {
         : "upgrade the site to a Moodle release of at least $requires first (none in the release table upgrades $from)";
     refuse("the site runs $current, but this image's $image upgrades only from Moodle $requires or later " .
         "(its admin/environment.xml): $step. The database was not changed.");
+}
+// A plugin the site has at a later version than the image (an image rolled back, a plugin pinned to an older
+// release): upgrade.php would stop with downgrade_exception after maintenance is on.
+$downgraded = [];
+foreach (core_plugin_manager::instance()->get_plugins() as $plugins) {
+    foreach ($plugins as $plugin) {
+        if ($plugin->get_status() === core_plugin_manager::PLUGIN_STATUS_DOWNGRADE) {
+            $downgraded[] = "{$plugin->component} (the site has version {$plugin->versiondb}, the image {$plugin->versiondisk})";
+        }
+    }
+}
+if ($downgraded) {
+    refuse('plugins in this image are older than the site\'s: ' . implode(', ', $downgraded) . '. Moodle cannot downgrade a plugin: ' .
+        'list the version the site has (or a later one) in plugins, or deploy the image the site ran before. The database was not changed.');
 }
 echo "check-upgrade-path: $current can be upgraded to $image\n";

@@ -3,6 +3,10 @@
 // Same test as admin/cli/install_database.php, which refuses to run when $DB->get_tables() is not empty.
 
 define('CLI_SCRIPT', true);
+// As admin/cli/upgrade.php: without it core_component reads its plugin list from $CFG->cachedir (moodledata, shared
+// by every image), which only a core version change invalidates, and a new image whose only change is a plugin
+// would look "ready".
+define('CACHE_DISABLE_ALL', true);
 
 $moodledir = rtrim(getenv('MOODLE_DIR') ?: '/var/www/html', '/');
 require(getenv('MOODLE_CONFIG_PATH') ?: "$moodledir/config.php");

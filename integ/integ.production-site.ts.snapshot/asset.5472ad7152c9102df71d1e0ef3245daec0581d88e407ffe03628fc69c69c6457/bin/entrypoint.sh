@@ -5,7 +5,8 @@
 #                       often while no web request comes, if MOODLE_CRON_IDLE_INTERVAL is set
 #   install-or-upgrade  one-off task: ensure Moodle's database user, install on an empty database, else
 #                       upgrade (refused before anything changes when the site's release cannot be upgraded
-#                       from, or is newer); then MUC -> Redis
+#                       from, or is newer, or a plugin is older than the site's); then the plugins of the
+#                       image's uninstall list uninstalled; then MUC -> Redis
 #   config              only write config.php (used by tests and for debugging)
 set -Eeuo pipefail
 
@@ -111,6 +112,19 @@ require_env() {
   done
 }
 
+# The plugins of the image's uninstall list that the site still has (plugins.json, MOODLE_PLUGINS_FILE), removed by
+# Moodle's own uninstall_plugins.php while their code is in the image, the site in maintenance meanwhile.
+uninstall_listed_plugins() {
+  local listed
+  listed="$("$PHP" "$BIN_DIR/plugins-to-uninstall.php")"
+  if [[ -z $listed ]]; then return; fi
+  log "uninstalling plugins: $listed"
+  admin_cli maintenance.php --enable
+  admin_cli uninstall_plugins.php --plugins="$listed" --run
+  "$PHP" "$BIN_DIR/plugins-to-uninstall.php" --check
+  admin_cli maintenance.php --disable
+}
+
 run_install_or_upgrade() {
   local state
   # The site's monitoring alarms on this line (a metric filter on the task log).
@@ -139,6 +153,7 @@ run_install_or_upgrade() {
     ready) ;;
     *) log "unexpected database state '$state'"; exit 1 ;;
   esac
+  uninstall_listed_plugins
   "$PHP" "$BIN_DIR/configure-cache.php"
   log "install-or-upgrade finished"
 }
