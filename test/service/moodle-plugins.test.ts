@@ -4,7 +4,7 @@ import * as path from 'path';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import { tiers } from './doubles';
-import { MoodleOnFargate } from '../../src';
+import { MoodleOnFargate, MoodleOnFargateProps } from '../../src';
 import { MoodlePlugin, MoodleService, MoodleServiceProps } from '../../src/service';
 import { imageSourceDirectory } from '../../src/service/image-source';
 import { checkStack, testStack } from '../util/checks';
@@ -69,7 +69,7 @@ describe('MoodleService plugins', () => {
 
 });
 
-function site(service: ConstructorParameters<typeof MoodleOnFargate>[2]['service'] = {}) {
+function site(service: MoodleOnFargateProps['service'] = {}) {
   const stack = testStack('us-east-1');
   new MoodleOnFargate(stack, 'Moodle', { pipeline: true, service });
   return stack;

@@ -3,6 +3,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { LocalSite, MOODLE_TREES, PROJECT_DIR } from './local-site';
 import { blockPluginRepository, GitPlugin, PLUGIN_VERSIONS, PluginServer, treePluginTypes } from './plugins';
+import { dependentSteps, Step } from './steps';
 import { MoodlePlugin } from '../../src/service';
 import { imageSourceDirectory } from '../../src/service/image-source';
 import { MOODLE_PLUGIN_TYPES } from '../../src/service/plugin-validation';
@@ -21,7 +22,6 @@ const ARTIFACTS = path.join(PROJECT_DIR, 'test', '.site-artifacts', 'plugins');
 const ADD_PLUGINS = path.join(PROJECT_DIR, 'src', 'image', 'build', 'add-plugins.php');
 const PLUGIN_SERVER = { address: '127.0.0.30', port: 8443 };
 
-type Step = (title: string, fn: () => Promise<void>, timeoutMs?: number) => void;
 
 interface Fixture {
   site: LocalSite;
@@ -33,7 +33,6 @@ interface Fixture {
 function story(name: string, source: string, body: (fixture: () => Fixture, step: Step) => void): void {
   describe(name, () => {
     const fixture = {} as Fixture;
-    let failed = false;
     beforeAll(async () => {
       fixture.site = new LocalSite(TEMPLATE);
       fixture.site.unpackMoodle(source);
@@ -49,15 +48,7 @@ function story(name: string, source: string, body: (fixture: () => Fixture, step
       fs.cpSync(path.join(fixture.site.dir, 'logs'), path.join(ARTIFACTS, path.basename(fixture.site.dir)), { recursive: true });
       await fixture.site.stop(false);
     });
-    body(() => fixture, (title, fn, timeoutMs = 300_000) => test(title, async () => {
-      if (failed) throw new Error('skipped: an earlier step failed');
-      try {
-        await fn();
-      } catch (e) {
-        failed = true;
-        throw e;
-      }
-    }, timeoutMs));
+    body(() => fixture, dependentSteps());
   });
 }
 

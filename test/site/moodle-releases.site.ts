@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { ADDRESSES, LocalSite, MOODLE_TREES, PROJECT_DIR, SITE_HOST } from './local-site';
 import { exited, waitFor } from './processes';
+import { dependentSteps, Step } from './steps';
 import { isLoggedIn, Viewer } from './viewer';
 
 /**
@@ -19,7 +20,6 @@ const BUILD_DIR = path.join(PROJECT_DIR, 'src', 'image', 'build');
 function story(name: string, source: string, body: (site: () => LocalSite, step: Step) => void): void {
   describe(name, () => {
     let site: LocalSite;
-    let failed = false;
     beforeAll(async () => {
       site = new LocalSite(TEMPLATE);
       site.unpackMoodle(source);
@@ -31,18 +31,9 @@ function story(name: string, source: string, body: (site: () => LocalSite, step:
       fs.cpSync(path.join(site.dir, 'logs'), path.join(ARTIFACTS, path.basename(site.dir)), { recursive: true });
       await site.stop(false);
     });
-    body(() => site, (title, fn, timeoutMs = 300_000) => test(title, async () => {
-      if (failed) throw new Error('skipped: an earlier step failed');
-      try {
-        await fn();
-      } catch (e) {
-        failed = true;
-        throw e;
-      }
-    }, timeoutMs));
+    body(() => site, dependentSteps());
   });
 }
-type Step = (title: string, fn: () => Promise<void>, timeoutMs?: number) => void;
 
 function viewer(site: LocalSite): Viewer {
   return new Viewer({ host: SITE_HOST, edgeAddress: ADDRESSES.edge, caFile: site.ca.caFile });
