@@ -128,6 +128,10 @@ function pluginStory(release: string, source: string, webRoot: string): void {
     });
 
     step('a new image with a zip plugin and a git plugin: the build places them, the upgrade step installs both', async () => {
+      // A running site has Moodle's plugin list cached in moodledata ($CFG->cachedir/core_component.php), valid until
+      // the core version changes: the new image's step must read the plugins on disk instead.
+      f().site.moodleCliChecked('web', 'cfg.php', ['--name=release']);
+      expect(fs.existsSync(path.join(f().site.dataroot, 'cache', 'core_component.php'))).toBe(true);
       const built = await buildTree(f(), [localZip(f(), 'local_sitetest-1', 1), blockGit(f())]);
       expect({ status: built.status, output: built.output }).toEqual({ status: 0, output: expect.stringContaining(`-> ${webRoot}local/sitetest`) });
       expect(built.output).toContain(`block_sitetest version ${PLUGIN_VERSIONS.block} from git ${f().block.url} -> ${webRoot}blocks/sitetest`);

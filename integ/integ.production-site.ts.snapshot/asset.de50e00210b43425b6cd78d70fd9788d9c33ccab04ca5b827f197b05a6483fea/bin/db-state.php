@@ -3,9 +3,8 @@
 // Same test as admin/cli/install_database.php, which refuses to run when $DB->get_tables() is not empty.
 
 define('CLI_SCRIPT', true);
-// As admin/cli/upgrade.php: without it core_component reads its plugin list from $CFG->cachedir (moodledata, shared
-// by every image), which only a core version change invalidates, and a new image whose only change is a plugin
-// would look "ready".
+// As admin/cli/upgrade.php: the plugins on disk, not core_component's list cached in $CFG->cachedir (moodledata,
+// shared by every image, and checked only against the core version).
 define('CACHE_DISABLE_ALL', true);
 
 $moodledir = rtrim(getenv('MOODLE_DIR') ?: '/var/www/html', '/');
