@@ -16,6 +16,7 @@ export const DEPLOY_STEPS_CODE_DIR = path.join(__dirname, '..', '..', 'src', 'se
 /** Custom resource type names of the deploy steps. */
 export const IMAGE_BUILD_RESOURCE_TYPE = 'Custom::MoodleImageBuild';
 export const INSTALL_OR_UPGRADE_RESOURCE_TYPE = 'Custom::MoodleInstallOrUpgrade';
+export const SITE_IMPORT_RESOURCE_TYPE = 'Custom::MoodleSiteImport';
 
 /**
  * A custom-resource provider whose completion check waits for long deploy steps (an image build in

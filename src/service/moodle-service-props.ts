@@ -2,9 +2,11 @@ import { Duration, Size, TimeZone } from 'aws-cdk-lib';
 import * as appscaling from 'aws-cdk-lib/aws-applicationautoscaling';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { MoodlePlugin } from './moodle-plugin';
 import type { MoodleService } from './moodle-service';
+import { MoodleSiteImport } from './moodle-site-import';
 import { IMoodleCache } from '../contracts/cache';
 import { IMoodleData } from '../contracts/data';
 import { IMoodleEdge } from '../contracts/edge';
@@ -256,6 +258,24 @@ export interface MoodleServiceOptions {
    * @default - none
    */
   readonly uninstallPlugins?: string[];
+
+  /**
+   * An existing site to bring in on the first deploy (a database dump and a moodledata archive in S3): a one-off task
+   * loads both before the install/upgrade step, which then upgrades the site to the image's release (or refuses,
+   * naming the release to step through) instead of installing a new one. The task runs again only when the bucket or
+   * a key changes, and never onto a site with data unless `replaceExistingSite` is set. Needs a database MoodleData
+   * creates (the load runs as its master user).
+   *
+   * @default - a new, empty site is installed
+   */
+  readonly importSite?: MoodleSiteImport;
+
+  /**
+   * The bucket the export task writes to (`exports/<time>/database.sql.gz`, `moodledata.tar.gz`, `manifest.json`).
+   *
+   * @default - a bucket is created: encrypted, versioned, TLS only, retained when the stack is deleted
+   */
+  readonly exportBucket?: s3.IBucket;
 
   /**
    * A ready Moodle image to run instead of building the shipped Dockerfile. It must keep the contract of

@@ -9,6 +9,7 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
@@ -21,7 +22,8 @@ import { RestartOnSecretChange } from './restart-on-secret-change';
 import { serviceDefaults } from './service-defaults';
 import { ServiceDeployTarget } from './service-deploy-target';
 import { resolveServiceSettings } from './service-settings';
-import { CONTAINER_NAME, moodleTaskDefinitions } from './task-definitions';
+import { createSiteExport, createSiteImport, moodledataMountStatement, SiteTransferPieces } from './site-transfer';
+import { CONTAINER_NAME, containerHealthChecks, moodleTaskDefinitions } from './task-definitions';
 import { IMoodleDeployTarget } from '../contracts/deploy-target';
 import { imageContract } from '../contracts/image-contract';
 import { MoodleImageTag } from '../contracts/image-tag';
@@ -52,6 +54,18 @@ export class MoodleService extends Construct implements IMoodleService {
   public readonly installTaskDefinition: ecs.FargateTaskDefinition;
   /** The custom resource that runs the install/upgrade task on each deployment and waits for it. */
   public readonly installOrUpgrade: CustomResource;
+  /** Task definition of the one-off export task (run it with the stack output `ExportSiteCommand`). */
+  public readonly exportTaskDefinition: ecs.FargateTaskDefinition;
+  /** The role of the export task: moodledata, and writing under `exports/` of the export bucket. */
+  public readonly exportTaskRole: iam.Role;
+  /** The bucket the export task writes to (`exportBucket`, or the one created). */
+  public readonly exportBucket: s3.IBucket;
+  /** Task definition of the one-off import task; only with `importSite`. */
+  public readonly importTaskDefinition?: ecs.FargateTaskDefinition;
+  /** The role of the import task: moodledata, and reading the two imported objects; only with `importSite`. */
+  public readonly importTaskRole?: iam.Role;
+  /** The custom resource that runs the import task before the first install/upgrade step; only with `importSite`. */
+  public readonly siteImport?: CustomResource;
   /** The role of every Moodle task (EFS access; ECS Exec when enabled). */
   public readonly taskRole: iam.Role;
   /** Security group of every Moodle task. */
@@ -151,12 +165,7 @@ export class MoodleService extends Construct implements IMoodleService {
       assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com'),
       description: 'Moodle tasks: mount and write moodledata through its access point',
     });
-    // IAM authorization of the EFS mount, limited to Moodle's access point.
-    this.taskRole.addToPolicy(new iam.PolicyStatement({
-      actions: ['elasticfilesystem:ClientMount', 'elasticfilesystem:ClientWrite'],
-      resources: [data.fileSystem.fileSystemArn],
-      conditions: { StringEquals: { 'elasticfilesystem:AccessPointArn': data.accessPoint.accessPointArn } },
-    }));
+    this.taskRole.addToPolicy(moodledataMountStatement(data));
 
     if (enableExecuteCommand) {
       // ECS adds the SSM messages channels (ssmmessages:Create/OpenControlChannel, …DataChannel) to this role.
@@ -217,7 +226,7 @@ export class MoodleService extends Construct implements IMoodleService {
       this.baseImageReference = build.baseImageReference;
     }
 
-    const { web, cron, install } = moodleTaskDefinitions(this, props, settings, {
+    const { web, cron, install, define } = moodleTaskDefinitions(this, props, settings, {
       image: this.image, taskRole: this.taskRole, logGroup: this.logGroup, adminSecret: this.adminSecret,
     });
     this.webTaskDefinition = web.definition;
@@ -232,6 +241,28 @@ export class MoodleService extends Construct implements IMoodleService {
     if (Token.isUnresolved(assignPublicIp)) {
       fail('MoodleService', 'network.assignPublicIpToTasks must be a literal true or false.');
     }
+    const transfer: SiteTransferPieces = {
+      define,
+      size: { cpu: settings.installCpu, memoryMiB: settings.installMemoryMiB },
+      data,
+      cluster: this.cluster,
+      securityGroup: this.securityGroup,
+      subnets,
+      assignPublicIp: assignPublicIp === true,
+      logGroup: this.logGroup,
+      healthCheck: containerHealthChecks.installOrUpgrade,
+    };
+    const siteExport = createSiteExport(this, transfer, props.exportBucket);
+    this.exportBucket = siteExport.bucket;
+    this.exportTaskDefinition = siteExport.taskDefinition;
+    this.exportTaskRole = siteExport.role;
+    const siteImport = props.importSite ? createSiteImport(this, transfer, deploySteps, props.importSite) : undefined;
+    this.importTaskDefinition = siteImport?.taskDefinition;
+    this.importTaskRole = siteImport?.role;
+    this.siteImport = siteImport?.resource;
+    siteImport?.resource.node.addDependency(this.capacityProviders);
+    if (imageBuild) siteImport?.resource.node.addDependency(imageBuild.buildResource);
+
     deploySteps.onEventFunction.addToRolePolicy(new iam.PolicyStatement({
       actions: ['ecs:RunTask'],
       resources: [this.installTaskDefinition.taskDefinitionArn],
@@ -274,6 +305,7 @@ export class MoodleService extends Construct implements IMoodleService {
     // The grants above must be in place before the step runs, and the image must exist.
     this.installOrUpgrade.node.addDependency(deploySteps.onEventFunction, deploySteps.isCompleteFunction, this.capacityProviders);
     if (imageBuild) this.installOrUpgrade.node.addDependency(imageBuild.buildResource);
+    if (this.siteImport) this.installOrUpgrade.node.addDependency(this.siteImport);
 
     // ---- Web service -------------------------------------------------------------------------------------
     const strategy: ecs.CapacityProviderStrategy[] = [{ capacityProvider: 'FARGATE', base: onDemandBase, weight: onDemandWeight }];

@@ -11,6 +11,7 @@ import {
   validateDatabaseForRelease, validateMoodleVersion, validatePercent, validatePositive, validateSchedule, validateSiteName, validateSiteUrl,
   validateTaskSize, warnUnsupportedRelease,
 } from './service-validation';
+import { validateSiteImport } from './site-transfer';
 import { isLiteral, Validator } from '../private/validation';
 
 /** A MoodleService's props checked, with their defaults filled in. */
@@ -116,6 +117,7 @@ export function resolveServiceSettings(scope: Construct, props: MoodleServicePro
   const plugins = props.plugins ?? [];
   const uninstallPlugins = props.uninstallPlugins ?? [];
   validatePlugins(validator, plugins, uninstallPlugins);
+  validateSiteImport(validator, props.importSite, data);
   if (pipelineManaged && (plugins.length > 0 || uninstallPlugins.length > 0)) {
     Annotations.of(scope).addWarningV2('moodle-on-fargate:pipelinePlugins',
       'plugins and uninstallPlugins build only the bootstrap image of a pipeline-managed site and seed a CodeCommit repository the ' +

@@ -17,7 +17,7 @@ export const CONTAINER_NAME = 'moodle';
  * health path (as the load balancer asks); cron has looped in the last 15 minutes; install-or-upgrade has
  * written config.php (it runs once, for minutes).
  */
-const containerHealthChecks: Record<'web' | 'cron' | 'installOrUpgrade', ecs.HealthCheck> = {
+export const containerHealthChecks: Record<'web' | 'cron' | 'installOrUpgrade', ecs.HealthCheck> = {
   web: {
     command: ['CMD-SHELL', `curl -fsS -o /dev/null http://127.0.0.1:${imageContract.containerPort}${imageContract.healthCheckPath} || exit 1`],
     startPeriod: Duration.seconds(60),
@@ -46,10 +46,27 @@ export interface MoodleTask {
   readonly container: ecs.ContainerDefinition;
 }
 
-/** One image, one configuration, three roles: the web, cron and install/upgrade task definitions (IDs in `scope`). */
+/** What a role's task definition adds to the shared configuration. */
+export interface RoleTaskOptions {
+  readonly environment?: Record<string, string>;
+  readonly secrets?: Record<string, ecs.Secret>;
+  readonly stopTimeout?: Duration;
+  readonly web?: boolean;
+  readonly healthCheck?: ecs.HealthCheck;
+  /** @default - the shared task role */
+  readonly taskRole?: iam.IRole;
+}
+
+/** Makes the task definition (ID `name` in the scope) of one more role with the shared image and configuration. */
+export type RoleTaskFactory = (name: string, role: string, size: { cpu: number; memoryMiB: number }, options: RoleTaskOptions) => MoodleTask;
+
+/**
+ * One image, one configuration, three roles: the web, cron and install/upgrade task definitions (IDs in `scope`), and
+ * the factory that made them, for one-off roles.
+ */
 export function moodleTaskDefinitions(
   scope: Construct, props: MoodleServiceProps, settings: ServiceSettings, shared: SharedTaskPieces,
-): { web: MoodleTask; cron: MoodleTask; install: MoodleTask } {
+): { web: MoodleTask; cron: MoodleTask; install: MoodleTask; define: RoleTaskFactory } {
   const d = serviceDefaults;
   const { data, cache, edge } = props;
   const {
@@ -83,18 +100,12 @@ export function moodleTaskDefinitions(
     secrets.MOODLE_SMTP_PASSWORD = ecs.Secret.fromSecretsManager(props.mail.smtpSecret, 'password');
   }
 
-  const taskDefinition = (name: string, role: string, size: { cpu: number; memoryMiB: number }, extra: {
-    environment?: Record<string, string>;
-    secrets?: Record<string, ecs.Secret>;
-    stopTimeout?: Duration;
-    web?: boolean;
-    healthCheck: ecs.HealthCheck;
-  }) => {
+  const taskDefinition: RoleTaskFactory = (name, role, size, extra) => {
     const definition = new ecs.FargateTaskDefinition(scope, name, {
       cpu: size.cpu,
       memoryLimitMiB: size.memoryMiB,
       runtimePlatform: { cpuArchitecture: settings.cpuArchitecture, operatingSystemFamily: ecs.OperatingSystemFamily.LINUX },
-      taskRole: shared.taskRole,
+      taskRole: extra.taskRole ?? shared.taskRole,
       volumes: [
         {
           name: 'moodledata',
@@ -175,5 +186,5 @@ export function moodleTaskDefinitions(
       } : {}),
     },
   });
-  return { web, cron, install };
+  return { web, cron, install, define: taskDefinition };
 }

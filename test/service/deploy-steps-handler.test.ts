@@ -46,6 +46,39 @@ function fakes(responses: Record<string, any>) {
   };
 }
 
+describe('site import step', () => {
+  const importProps = { ...installProps, Step: 'ImportSite', LogStreamPrefix: 'import-site', Source: 's3://b/db.sql.gz s3://b/data.tar - keep' };
+
+  test('runs the import task on creation, started by moodle-import-site', async () => {
+    const { handlers, calls } = fakes({ runTask: { tasks: [{ taskArn }] } });
+    const result = await handlers.onEvent({ RequestType: 'Create', ResourceProperties: importProps });
+    expect(result).toEqual({ PhysicalResourceId: taskArn, Data: { TaskArn: taskArn } });
+    expect(calls.runTask).toEqual([expect.objectContaining({ taskDefinition: importProps.TaskDefinitionArn, startedBy: 'moodle-import-site' })]);
+  });
+
+  test('an update with the same source (a new image) runs nothing and is complete at once', async () => {
+    const { handlers, calls } = fakes({ runTask: { tasks: [{ taskArn }] } });
+    const event = { RequestType: 'Update', PhysicalResourceId: taskArn, ResourceProperties: { ...importProps, TaskDefinitionArn: 'arn:new:8' }, OldResourceProperties: importProps };
+    const result = await handlers.onEvent(event);
+    expect(result).toEqual({ PhysicalResourceId: taskArn, Data: { Skipped: 'true' } });
+    expect(calls.runTask).toBeUndefined();
+    expect(await handlers.isComplete({ ...event, Data: result.Data })).toEqual({ IsComplete: true });
+    expect(calls.describeTasks).toBeUndefined();
+  });
+
+  test('an update with another source runs the import again', async () => {
+    const { handlers, calls } = fakes({ runTask: { tasks: [{ taskArn }] } });
+    await handlers.onEvent({ RequestType: 'Update', ResourceProperties: { ...importProps, Source: 's3://b/other.sql.gz s3://b/data.tar - keep' }, OldResourceProperties: importProps });
+    expect(calls.runTask).toHaveLength(1);
+  });
+
+  test('a failed import task fails the deployment, naming the import task and its log', async () => {
+    const { handlers } = fakes({ describeTasks: { tasks: [{ lastStatus: 'STOPPED', containers: [{ name: 'moodle', exitCode: 5 }] }] } });
+    await expect(handlers.isComplete({ RequestType: 'Create', ResourceProperties: importProps, Data: { TaskArn: taskArn } }))
+      .rejects.toThrow(/The Moodle import-site task 0123456789abcdef failed \(exit code 5\)\. Its log: CloudWatch Logs group Moodle-ServiceLogs-abc, stream import-site\/moodle\/0123456789abcdef/);
+  });
+});
+
 describe('install-or-upgrade step', () => {
   test('runs one task on on-demand Fargate in the given subnets, without a public IP', async () => {
     const { handlers, calls } = fakes({ runTask: { tasks: [{ taskArn }] } });

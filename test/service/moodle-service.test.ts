@@ -226,7 +226,8 @@ describe('MoodleService defaults', () => {
 
   test('moodledata: EFS through the access point, TLS and IAM authorization, at the image dataroot', () => {
     const volumes = Object.values(template.findResources('AWS::ECS::TaskDefinition')).map((definition) => definition.Properties.Volumes);
-    expect(volumes).toHaveLength(3);
+    // web, cron, install/upgrade and export.
+    expect(volumes).toHaveLength(4);
     for (const volume of volumes) {
       expect(volume.filter((v: any) => v.EFSVolumeConfiguration)).toEqual([{
         Name: 'moodledata',
@@ -254,9 +255,12 @@ describe('MoodleService defaults', () => {
       Resource: { 'Fn::GetAtt': [expect.stringMatching(/^DataFileSystem/), 'Arn'] },
       Condition: { StringEquals: { 'elasticfilesystem:AccessPointArn': expect.anything() } },
     }]);
-    for (const definition of Object.values(template.findResources('AWS::ECS::TaskDefinition'))) {
-      expect(definition.Properties.TaskRoleArn).toEqual({ 'Fn::GetAtt': [roleId, 'Arn'] });
-    }
+    // The export task has a role of its own (site-transfer.test.ts).
+    const roles = Object.values(template.findResources('AWS::ECS::TaskDefinition')).map((definition) => [
+      definition.Properties.ContainerDefinitions[0].Environment.find((e: any) => e.Name === 'MOODLE_ROLE').Value,
+      definition.Properties.TaskRoleArn['Fn::GetAtt'][0] === roleId,
+    ]);
+    expect(Object.fromEntries(roles)).toEqual({ 'web': true, 'cron': true, 'install-or-upgrade': true, 'export-site': false });
   });
 
   test('logs: one log group kept a year, a stream prefix per role', () => {

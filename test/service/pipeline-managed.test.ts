@@ -33,7 +33,8 @@ describe('MoodleService with pipelineManagedImage', () => {
 
   test('every task definition reads the tag from the parameter at deploy time, never from a literal', () => {
     const definitions = Object.values(resources).filter((resource) => resource.Type === 'AWS::ECS::TaskDefinition');
-    expect(definitions).toHaveLength(3);
+    // web, cron, install/upgrade and export: the export runs the image the site runs.
+    expect(definitions).toHaveLength(4);
     for (const definition of definitions) {
       const image = JSON.stringify(definition.Properties.ContainerDefinitions[0].Image);
       expect(image).toContain('{{resolve:ssm:');

@@ -62,10 +62,11 @@ export class SiteTemplate {
   readonly roles: Record<string, RoleContainer>;
   readonly secrets: LocalSecrets;
 
-  constructor(readonly file: string) {
+  /** `secrets`: another template's, for a variant with the same logical IDs (the same stack and construct IDs). */
+  constructor(readonly file: string, secrets?: LocalSecrets) {
     this.template = readTemplate(file);
     this.roles = roleContainers(this.template);
-    this.secrets = new LocalSecrets(this.template);
+    this.secrets = secrets ?? new LocalSecrets(this.template);
   }
 
   role(name: string): RoleContainer {

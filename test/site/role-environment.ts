@@ -1,4 +1,5 @@
 import { randomInt } from 'crypto';
+import { localBucketName } from './s3-stand-in';
 import { CfnTemplate, referenceOf, resolveValue, resourceProperties, ResourceRef, RoleContainer } from './task-definitions';
 
 /**
@@ -27,6 +28,7 @@ export function resourceLookup(endpoints: LocalEndpoints): (ref: ResourceRef) =>
       return endpoints.cacheAddress;
     }
     if (ref.type === 'AWS::CloudFront::Distribution' && ref.attribute === 'DomainName') return endpoints.siteHost;
+    if (ref.type === 'AWS::S3::Bucket' && ref.attribute === 'Ref') return localBucketName(ref.logicalId);
     throw new Error(`the site test has no local stand-in for ${ref.type} ${ref.logicalId} ${ref.attribute}`);
   };
 }
