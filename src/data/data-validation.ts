@@ -1,4 +1,4 @@
-import { Duration, Size } from 'aws-cdk-lib';
+import { Duration, Size, Token } from 'aws-cdk-lib';
 import * as efs from 'aws-cdk-lib/aws-efs';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import { CREATED_DATABASE_PROPS, MoodleDataProps } from './moodle-data-props';
@@ -114,4 +114,17 @@ export function validateThroughput(mode: efs.ThroughputMode, provisioned: Size |
     [!provisionedMode && provisioned !== undefined,
       `provisionedThroughput applies only to throughputMode PROVISIONED, but throughputMode is ${mode}. Remove provisionedThroughput, or set throughputMode: efs.ThroughputMode.PROVISIONED.`],
   ]);
+}
+
+/** EFS's own rule for an access point's root directory (RootDirectory.Path: 1 to 100 characters, up to four levels). */
+const ACCESS_POINT_PATH = /^(\/(?!\.)[^$#<>;`|&?{}^*/\n]+){1,4}$/;
+
+export function validateDataDirectory(directory: string): void {
+  if (Token.isUnresolved(directory)) return;
+  check('MoodleData', [[
+    directory.length > 100 || !ACCESS_POINT_PATH.test(directory),
+    () => `dataDirectory '${directory}' is not a directory EFS can give an access point: an absolute path of one to four levels, at most ` +
+      '100 characters, no level starting with a dot and none of $#<>;`|&?{}^* (for example \'/moodledata\', or ' +
+      '\'/aws-backup-restore_2026-12-07T03-15-00-000Z/moodledata\' after an AWS Backup restore into this file system).',
+  ]]);
 }

@@ -109,6 +109,15 @@ export interface MoodleDataOptions {
   readonly logRetention?: logs.RetentionDays;
 
   /**
+   * The directory of the file system that holds moodledata (the root of the access point every task mounts). Change it
+   * to bring in moodledata that an AWS Backup restore put into this file system, under `/aws-backup-restore_<time>/`:
+   * see the README's restore drill.
+   *
+   * @default '/moodledata'
+   */
+  readonly dataDirectory?: string;
+
+  /**
    * Throughput mode of the moodledata file system.
    *
    * @default efs.ThroughputMode.ELASTIC

@@ -1,4 +1,4 @@
-import { Annotations, CustomResource, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Annotations, CfnOutput, CustomResource, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as backup from 'aws-cdk-lib/aws-backup';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -11,7 +11,8 @@ import { Construct, IConstruct } from 'constructs';
 import { createAuroraCluster, createMysqlInstance, keepUnlessDestroyed, rotationOptions } from './created-database';
 import { DATABASE_PASSWORD_EXCLUDED_CHARACTERS, dataDefaults } from './data-defaults';
 import {
-  validateBackupPlanRetention, validateBackupRetention, validateDatabaseName, validateExistingDatabase, validateRotation, validateThroughput,
+  validateBackupPlanRetention, validateBackupRetention, validateDatabaseName, validateExistingDatabase,
+  validateDataDirectory, validateRotation, validateThroughput,
 } from './data-validation';
 import { MoodleDataProps } from './moodle-data-props';
 import { MoodleDatabase } from './moodle-database';
@@ -91,6 +92,11 @@ export class MoodleData extends Construct implements IMoodleData {
   public readonly backupPlan: backup.BackupPlan;
   /** The vault the backup plan writes to. */
   public readonly backupVault: backup.BackupVault;
+  /**
+   * The role AWS Backup backs up and restores this data tier with (AWS's managed policies for backups and restores):
+   * give it as `--iam-role-arn` to `aws backup start-restore-job` (the README's restore drill).
+   */
+  public readonly backupRole: iam.IRole;
 
   constructor(scope: Construct, id: string, props: MoodleDataProps) {
     super(scope, id);
@@ -188,6 +194,10 @@ export class MoodleData extends Construct implements IMoodleData {
     const plan = this.createBackupPlan(props, backupPlanRetention);
     this.backupPlan = plan.plan;
     this.backupVault = plan.vault;
+    this.backupRole = plan.role;
+    new CfnOutput(this, 'BackupVaultName', { value: this.backupVault.backupVaultName, description: 'AWS Backup vault of the database\'s and moodledata\'s daily recovery points' });
+    new CfnOutput(this, 'RestoreRoleArn', { value: this.backupRole.roleArn, description: 'Role for aws backup start-restore-job --iam-role-arn (restore drill)' });
+    new CfnOutput(this, 'FileSystemId', { value: this.fileSystem.fileSystemId, description: 'moodledata\'s EFS file system (file-system-id of an EFS restore into this site)' });
   }
 
   /** Whether the created database's secrets rotate (`secretRotation`). */
@@ -261,8 +271,10 @@ export class MoodleData extends Construct implements IMoodleData {
       resources: ['*'],
       conditions: { Bool: { 'aws:SecureTransport': 'false' } },
     }));
+    const dataDirectory = props.dataDirectory ?? dataDefaults.dataDirectory;
+    validateDataDirectory(dataDirectory);
     const accessPoint = fileSystem.addAccessPoint('AccessPoint', {
-      path: dataDefaults.dataDirectory,
+      path: dataDirectory,
       posixUser: { uid: String(imageContract.posixUid), gid: String(imageContract.posixGid) },
       createAcl: {
         ownerUid: String(imageContract.posixUid),
@@ -305,6 +317,6 @@ export class MoodleData extends Construct implements IMoodleData {
         `AWS Backup needs its managed policy ${policy} to back up and restore RDS and EFS; AWS keeps it current as the services change.`,
       );
     }
-    return { plan, vault };
+    return { plan, vault, role: selection.node.findChild('Role') as iam.Role };
   }
 }
