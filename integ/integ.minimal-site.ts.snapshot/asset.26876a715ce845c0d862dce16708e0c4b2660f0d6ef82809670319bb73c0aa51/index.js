@@ -5,6 +5,8 @@
 //   ImageBuild        onEvent starts a CodeBuild build of the Moodle image; isComplete waits for it.
 //   InstallOrUpgrade  onEvent runs the one-off ECS task (MOODLE_ROLE=install-or-upgrade); isComplete waits
 //                     until it stops and checks the exit code of its Moodle container.
+//   ImportSite        the same with the import task (MOODLE_ROLE=import-site), on creation and when its Source (what
+//                     is imported) changes; an update that changes only the task definition (a new image) runs nothing.
 // restartServices is the target of an EventBridge rule: it forces a new deployment of ECS services whose
 // tasks must start again to read a secret's new value.
 // Plain JavaScript shipped as it is in the npm package (src/**/*.ts is not shipped, this file is): no
@@ -23,7 +25,13 @@ function createHandlers(clients) {
     }
     switch (props.Step) {
       case 'ImageBuild': return startImageBuild(props);
-      case 'InstallOrUpgrade': return runInstallOrUpgradeTask(props);
+      case 'InstallOrUpgrade': return runOneOffTask(props, 'install-or-upgrade');
+      case 'ImportSite':
+        if (event.RequestType === 'Update' && (event.OldResourceProperties || {}).Source === props.Source) {
+          console.log('the import source did not change: the site was imported before, nothing to run');
+          return { PhysicalResourceId: event.PhysicalResourceId, Data: { Skipped: 'true' } };
+        }
+        return runOneOffTask(props, 'import-site');
       default: throw new Error(`moodle-on-fargate deploy step: unknown Step '${props.Step}'`);
     }
   }
@@ -34,7 +42,8 @@ function createHandlers(clients) {
     const data = event.Data || {};
     switch (props.Step) {
       case 'ImageBuild': return imageBuildComplete(props, data);
-      case 'InstallOrUpgrade': return installOrUpgradeComplete(props, data);
+      case 'InstallOrUpgrade': return oneOffTaskComplete(props, data, 'install-or-upgrade');
+      case 'ImportSite': return data.Skipped === 'true' ? { IsComplete: true } : oneOffTaskComplete(props, data, 'import-site');
       default: throw new Error(`moodle-on-fargate deploy step: unknown Step '${props.Step}'`);
     }
   }
@@ -65,15 +74,15 @@ function createHandlers(clients) {
     );
   }
 
-  async function runInstallOrUpgradeTask(props) {
+  async function runOneOffTask(props, label) {
     const response = await clients.runTask({
       cluster: props.Cluster,
       taskDefinition: props.TaskDefinitionArn,
       count: 1,
-      // On-demand Fargate: a Spot interruption must not cut an upgrade in half.
+      // On-demand Fargate: a Spot interruption must not cut an upgrade or an import in half.
       capacityProviderStrategy: [{ capacityProvider: 'FARGATE', base: 1, weight: 1 }],
       platformVersion: 'LATEST',
-      startedBy: 'moodle-install-or-upgrade',
+      startedBy: `moodle-${label}`,
       networkConfiguration: {
         awsvpcConfiguration: {
           subnets: props.Subnets,
@@ -86,20 +95,20 @@ function createHandlers(clients) {
     const task = (response.tasks || [])[0];
     if (!task) {
       const reasons = (response.failures || []).map((failure) => `${failure.reason}${failure.detail ? ` (${failure.detail})` : ''}`);
-      throw new Error(`ecs:RunTask could not start the Moodle install-or-upgrade task in cluster ${props.Cluster}: ${reasons.join('; ') || 'no reason given'}`);
+      throw new Error(`ecs:RunTask could not start the Moodle ${label} task in cluster ${props.Cluster}: ${reasons.join('; ') || 'no reason given'}`);
     }
-    console.log(`started install-or-upgrade task ${task.taskArn}`);
+    console.log(`started ${label} task ${task.taskArn}`);
     return { PhysicalResourceId: task.taskArn, Data: { TaskArn: task.taskArn } };
   }
 
-  async function installOrUpgradeComplete(props, data) {
+  async function oneOffTaskComplete(props, data, label) {
     const taskArn = data.TaskArn;
     const taskId = taskArn.split('/').pop();
     const where = `Its log: CloudWatch Logs group ${props.LogGroupName}, stream ${props.LogStreamPrefix}/${props.ContainerName}/${taskId}.`;
     const response = await clients.describeTasks({ cluster: props.Cluster, tasks: [taskArn] });
     const task = (response.tasks || [])[0];
     if (!task) {
-      throw new Error(`The Moodle install-or-upgrade task ${taskArn} is no longer known to ECS. ${where}`);
+      throw new Error(`The Moodle ${label} task ${taskArn} is no longer known to ECS. ${where}`);
     }
     if (task.lastStatus !== 'STOPPED') return { IsComplete: false };
     const container = (task.containers || []).find((candidate) => candidate.name === props.ContainerName) || {};
@@ -107,7 +116,7 @@ function createHandlers(clients) {
     const cause = container.exitCode !== undefined && container.exitCode !== null
       ? `exit code ${container.exitCode}`
       : `stopped before its container ran: ${container.reason || task.stoppedReason || 'no reason given'}`;
-    throw new Error(`The Moodle install-or-upgrade task ${taskId} failed (${cause}). ${where}`);
+    throw new Error(`The Moodle ${label} task ${taskId} failed (${cause}). ${where}`);
   }
 
   /** Input: { cluster, services: [service ARN, ...] }. Every service is tried; any failure is thrown after. */

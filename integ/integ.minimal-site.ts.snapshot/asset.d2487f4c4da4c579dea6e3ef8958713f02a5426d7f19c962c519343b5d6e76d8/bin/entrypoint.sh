@@ -6,7 +6,9 @@
 #   install-or-upgrade  one-off task: ensure Moodle's database user, install on an empty database, else
 #                       upgrade (refused before anything changes when the site's release cannot be upgraded
 #                       from, or is newer, or a plugin is older than the site's); then the plugins of the
-#                       image's uninstall list uninstalled; then MUC -> Redis
+#                       image's uninstall list uninstalled; an imported site's old address replaced; then MUC -> Redis
+#   import-site         one-off task before the first install/upgrade: a site's dump and moodledata from S3 (site-transfer.sh)
+#   export-site         one-off task: the site's dump and moodledata to S3, in maintenance meanwhile (site-transfer.sh)
 #   config              only write config.php (used by tests and for debugging)
 set -Eeuo pipefail
 
@@ -33,6 +35,8 @@ export PHP_INI_SCAN_DIR="${PHP_INI_SCAN_DIR:-}:$MOODLE_RUNTIME_DIR/php.d"
 CLI_DIR="$MOODLE_DIR/admin/cli"
 if [[ -d "$MOODLE_DIR/public/admin/cli" ]]; then CLI_DIR="$MOODLE_DIR/public/admin/cli"; fi
 admin_cli() { "$PHP" "$CLI_DIR/$1" "${@:2}"; }
+# shellcheck source=site-transfer.sh
+source "$BIN_DIR/site-transfer.sh"
 
 run_web() {
   # apache2-foreground (php:apache images) sources /etc/apache2/envvars and execs apache2 -DFOREGROUND.
@@ -154,6 +158,7 @@ run_install_or_upgrade() {
     *) log "unexpected database state '$state'"; exit 1 ;;
   esac
   uninstall_listed_plugins
+  replace_imported_site_url
   "$PHP" "$BIN_DIR/configure-cache.php"
   log "install-or-upgrade finished"
 }
@@ -162,6 +167,8 @@ case "$ROLE" in
   web) run_web ;;
   cron) run_cron ;;
   install-or-upgrade) run_install_or_upgrade ;;
+  import-site) run_import_site ;;
+  export-site) run_export_site ;;
   config) log "config written to $MOODLE_CONFIG_PATH" ;;
-  *) log "unknown MOODLE_ROLE '$ROLE' (expected web, cron, install-or-upgrade or config)"; exit 64 ;;
+  *) log "unknown MOODLE_ROLE '$ROLE' (expected web, cron, install-or-upgrade, import-site, export-site or config)"; exit 64 ;;
 esac

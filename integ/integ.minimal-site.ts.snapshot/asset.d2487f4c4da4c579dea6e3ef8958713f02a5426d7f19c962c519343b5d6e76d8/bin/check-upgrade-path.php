@@ -1,5 +1,5 @@
 <?php
-// Before an upgrade changes anything: exits 3 with a message naming both releases when the image's Moodle cannot
+// Before an upgrade changes anything (or, with --release=R --version=V, before an import loads a dump of that release): exits 3 with a message naming both releases when the image's Moodle cannot
 // upgrade the site's (older than its admin/environment.xml `requires`, or newer than the image: Moodle cannot
 // downgrade, or a plugin in the image older than the site's), and the stepping stone from the release table (MOODLE_RELEASES_FILE) where there is one.
 // Moodle's own upgrade.php makes the same comparison (environment_check_moodle), but only after the entrypoint
@@ -32,7 +32,11 @@ function refuse(string $message): void {
 
 $code = moodle_tree_version($moodledir);
 ['public' => $public, 'major' => $branch] = $code;
-$site = ['release' => (string) ($CFG->release ?? ''), 'version' => sprintf('%.2f', (float) ($CFG->version ?? 0))];
+$dump = getopt('', ['release:', 'version:']);
+$site = isset($dump['release'], $dump['version'])
+    ? ['release' => (string) $dump['release'], 'version' => sprintf('%.2f', (float) $dump['version'])]
+    : ['release' => (string) ($CFG->release ?? ''), 'version' => sprintf('%.2f', (float) ($CFG->version ?? 0))];
+$unchanged = isset($dump['release']) ? 'Nothing was imported.' : 'The database was not changed.';
 $image = "Moodle {$code['release']} (version {$code['version']})";
 $current = "Moodle {$site['release']} (version {$site['version']})";
 
@@ -43,20 +47,20 @@ if ((float) $site['version'] > (float) $code['version']) {
 
 $xml = @simplexml_load_file("$public/admin/environment.xml");
 if ($xml === false) {
-    refuse("cannot read $public/admin/environment.xml to learn which releases $image upgrades. The database was not changed.");
+    refuse("cannot read $public/admin/environment.xml to learn which releases $image upgrades. $unchanged");
 }
 $requires = (string) ($xml->xpath("/COMPATIBILITY_MATRIX/MOODLE[@version='$branch']")[0]['requires'] ?? '');
 $from = release_number($site['release']);
 if ($from === '') {
     refuse("the site's database records no Moodle release (\$CFG->release '{$site['release']}', version {$site['version']}), " .
-        "so it cannot be told whether $image can upgrade it. The database was not changed.");
+        "so it cannot be told whether $image can upgrade it. $unchanged");
 }
 if ($requires !== '' && version_compare($from, $requires, '<')) {
     $table = getenv('MOODLE_RELEASES_FILE') ?: (is_file(__DIR__ . '/moodle-releases.json') ? __DIR__ . '/moodle-releases.json' : __DIR__ . '/../moodle-releases.json');
     $releases = moodle_release_table($table);
     if ($releases === null) {
         refuse("the site runs $current, but this image's $image upgrades only from Moodle $requires or later; " .
-            "the release table $table (MOODLE_RELEASES_FILE) cannot be read to name the release to step through. The database was not changed.");
+            "the release table $table (MOODLE_RELEASES_FILE) cannot be read to name the release to step through. $unchanged");
     }
     $stones = array_filter($releases, fn ($r) => !empty($r['lts']) && version_compare($from, $r['upgradesFrom'], '>=')
         && version_compare($r['branch'], $requires, '>=') && version_compare($r['branch'], $branch, '<'));
@@ -66,7 +70,11 @@ if ($requires !== '' && version_compare($from, $requires, '<')) {
         ? "upgrade the site to Moodle {$stone['branch']} LTS first (moodleVersion '{$stone['tag']}'), then to $branch"
         : "upgrade the site to a Moodle release of at least $requires first (none in the release table upgrades $from)";
     refuse("the site runs $current, but this image's $image upgrades only from Moodle $requires or later " .
-        "(its admin/environment.xml): $step. The database was not changed.");
+        "(its admin/environment.xml): $step. $unchanged");
+}
+if (isset($dump['release'])) {
+    echo "check-upgrade-path: a dump of $current can be imported and upgraded to $image\n";
+    exit(0);
 }
 // A plugin the site has at a later version than the image (an image rolled back, a plugin pinned to an older
 // release): upgrade.php would stop with downgrade_exception after maintenance is on.
