@@ -1,5 +1,6 @@
 import * as path from 'path';
 import { Duration, Stack, Validations } from 'aws-cdk-lib';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -78,6 +79,20 @@ export class DeploySteps extends Construct {
         reason: 'X-Ray tracing of the Provider framework waiter is not offered by the framework; its steps log to CloudWatch Logs.',
       },
     );
+  }
+
+  /** Lets the onEvent handler run one-off tasks of `definition` in `cluster`, handing ECS the task's roles. */
+  public allowToRun(cluster: ecs.ICluster, definition: ecs.TaskDefinition, taskRole: iam.IRole): void {
+    this.onEventFunction.addToRolePolicy(new iam.PolicyStatement({
+      actions: ['ecs:RunTask'],
+      resources: [definition.taskDefinitionArn],
+      conditions: { ArnEquals: { 'ecs:cluster': cluster.clusterArn } },
+    }));
+    this.onEventFunction.addToRolePolicy(new iam.PolicyStatement({
+      actions: ['iam:PassRole'],
+      resources: [taskRole.roleArn, definition.obtainExecutionRole().roleArn],
+      conditions: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
+    }));
   }
 
   /** The role of the isComplete handler (policies that only it needs are added there). */

@@ -263,16 +263,7 @@ export class MoodleService extends Construct implements IMoodleService {
     siteImport?.resource.node.addDependency(this.capacityProviders);
     if (imageBuild) siteImport?.resource.node.addDependency(imageBuild.buildResource);
 
-    deploySteps.onEventFunction.addToRolePolicy(new iam.PolicyStatement({
-      actions: ['ecs:RunTask'],
-      resources: [this.installTaskDefinition.taskDefinitionArn],
-      conditions: { ArnEquals: { 'ecs:cluster': this.cluster.clusterArn } },
-    }));
-    deploySteps.onEventFunction.addToRolePolicy(new iam.PolicyStatement({
-      actions: ['iam:PassRole'],
-      resources: [this.taskRole.roleArn, this.installTaskDefinition.obtainExecutionRole().roleArn],
-      conditions: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
-    }));
+    deploySteps.allowToRun(this.cluster, this.installTaskDefinition, this.taskRole);
     deploySteps.isCompleteFunction.addToRolePolicy(new iam.PolicyStatement({
       actions: ['ecs:DescribeTasks'],
       resources: ['*'],

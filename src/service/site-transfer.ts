@@ -146,16 +146,7 @@ export function createSiteImport(scope: Construct, pieces: SiteTransferPieces, d
       MOODLE_DB_ADMIN_PASSWORD: ecs.Secret.fromSecretsManager(admin, 'password'),
     },
   });
-  deploySteps.onEventFunction.addToRolePolicy(new iam.PolicyStatement({
-    actions: ['ecs:RunTask'],
-    resources: [task.definition.taskDefinitionArn],
-    conditions: { ArnEquals: { 'ecs:cluster': pieces.cluster.clusterArn } },
-  }));
-  deploySteps.onEventFunction.addToRolePolicy(new iam.PolicyStatement({
-    actions: ['iam:PassRole'],
-    resources: [role.roleArn, task.definition.obtainExecutionRole().roleArn],
-    conditions: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
-  }));
+  deploySteps.allowToRun(pieces.cluster, task.definition, role);
   const resource = new CustomResource(scope, 'SiteImport', {
     serviceToken: deploySteps.serviceToken,
     resourceType: SITE_IMPORT_RESOURCE_TYPE,
