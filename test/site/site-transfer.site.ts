@@ -19,7 +19,8 @@ import { MoodleOnFargate, MoodlePreset, MoodleSiteImport } from '../../src';
  * policies: each task gets exactly its task role's S3 statements), then imported by the import task of a stack with
  * `importSite` into a new site's empty database and moodledata, upgraded to 5.0 by the install/upgrade step, and served:
  * the course, the user (logs in) and the file (the same bytes) are there, and the old address is replaced. Bad inputs
- * (a missing object, a dump that is not a site, a site already there) fail before anything is written.
+ * (a missing object, a dump that is not a site, a site already there) fail before anything is written; with
+ * replaceExistingSite the site is replaced, in maintenance until the next install/upgrade step.
  */
 
 const EXPORTING_TEMPLATE = path.join(PROJECT_DIR, 'cdk.out', 'examples', 'minimal', 'MoodleMinimal.template.json');
@@ -229,4 +230,26 @@ describe('A Moodle 4.5 site exported, imported into a new site and upgraded to 5
     expect(output).toMatch(/the site already holds data \(database moodle: \d+ tables; moodledata: [^)]+\)\. The import replaces a site only when asked: set importSite\.replaceExistingSite/);
     expect(sql(target, 'CHECKSUM TABLE mdl_course, mdl_user, mdl_config')).toBe(before);
   });
+
+  step('with replaceExistingSite the import replaces the site, in maintenance until the install/upgrade step after it', async () => {
+    sql(target, `UPDATE mdl_course SET fullname = 'Changed after the move' WHERE id = ${content.course}`);
+    const dir = fs.mkdtempSync(path.join('/var/tmp', 'moodle-import-templates-'));
+    variants.replace = new SiteTemplate(importingTemplate(dir, exportBucket, {
+      databaseDumpKey: exported.database, moodledataArchiveKey: exported.moodledata, previousSiteUrl: PREVIOUS_URL, replaceExistingSite: true,
+    }), target.main.secrets);
+    const imported = await target.runTask('import-site', 'import-replace', 300_000, variants.replace, undefined,
+      s3Environment(storage, variants.replace, 'import-site', 'import-replace'));
+    expect({ code: imported.code, tail: imported.output.slice(-2000) }).toEqual({ code: 0, tail: expect.stringContaining('import-site finished') });
+    expect(imported.output).toMatch(/importSite\.replaceExistingSite: the site in maintenance, then its \d+ tables and its moodledata deleted/);
+    // The running web task shows the maintenance page meanwhile.
+    expect(fs.existsSync(path.join(target.dataroot, 'climaintenance.html'))).toBe(true);
+    const upgraded = await target.runTask('install-or-upgrade', 'upgrade-replaced', 600_000, variants.replace);
+    expect({ code: upgraded.code, tail: upgraded.output.slice(-2000) }).toEqual({ code: 0, tail: expect.stringContaining('install-or-upgrade finished') });
+    expect(upgraded.output).toContain('the imported site replaced the one before: maintenance mode off');
+    expect(fs.existsSync(path.join(target.dataroot, 'climaintenance.html'))).toBe(false);
+    expect(sql(target, `SELECT fullname FROM mdl_course WHERE id = ${content.course}`)).toBe('Transfer course');
+    const viewer = new Viewer({ host: SITE_HOST, edgeAddress: ADDRESSES.edge, caFile: target.ca.caFile });
+    const page = await viewer.logIn(USER.username, USER.password);
+    expect({ status: page.status, loggedIn: isLoggedIn(page) }).toEqual({ status: 200, loggedIn: true });
+  }, 900_000);
 });

@@ -9,6 +9,9 @@ DATAROOT="${MOODLE_DATAROOT:-/mnt/moodledata}"
 TRANSFER_EXCLUDES=(cache localcache muc sessions temp trashdir climaintenance.html lock moodle-fargate-last-request moodle-fargate)
 # Written by the import when the site moves to a new address; the install/upgrade step replaces the old one after upgrading.
 IMPORT_URL_MARKER="$DATAROOT/moodle-fargate/import-previous-url"
+# Written when an import replaces a site whose tasks may be running: they show Moodle's maintenance page (the file
+# Moodle's CLI maintenance mode writes) until the install/upgrade step after the import takes it away.
+IMPORT_MAINTENANCE_MARKER="$DATAROOT/moodle-fargate/import-maintenance"
 
 s3() { "$PHP" "$BIN_DIR/s3-object.php" "$@"; }
 
@@ -44,11 +47,13 @@ drop_site_tables() {
 
 # moodledata entries besides the ones every file system or this image has.
 moodledata_entries() {
-  find "$DATAROOT" -mindepth 1 -maxdepth 1 ! -name lost+found ! -name moodle-fargate ! -name moodle-fargate-last-request -printf '%f\n'
+  find "$DATAROOT" -mindepth 1 -maxdepth 1 ! -name lost+found ! -name moodle-fargate ! -name moodle-fargate-last-request \
+    ! -name climaintenance.html -printf '%f\n'
 }
 
+# Everything of moodledata but the maintenance page and this image's markers.
 empty_moodledata() {
-  find "$DATAROOT" -mindepth 1 -maxdepth 1 ! -name lost+found -exec rm -rf {} +
+  find "$DATAROOT" -mindepth 1 -maxdepth 1 ! -name lost+found ! -name moodle-fargate ! -name climaintenance.html -exec rm -rf {} +
 }
 
 run_import_site() {
@@ -80,7 +85,10 @@ run_import_site() {
   # From here on a failure removes what was written, so a retry (or the stack's rollback) starts from an empty site.
   trap 'status=$?; log "import-site failed (exit $status): removing what was imported"; drop_site_tables "$master"; empty_moodledata; exit $status' ERR
   if [[ $replace == true && ( $tables -gt 0 || -n $entries ) ]]; then
-    log "importSite.replaceExistingSite: deleting the site's $tables tables and its moodledata"
+    log "importSite.replaceExistingSite: the site in maintenance, then its $tables tables and its moodledata deleted"
+    mkdir -p "$(dirname "$IMPORT_MAINTENANCE_MARKER")"
+    touch "$IMPORT_MAINTENANCE_MARKER"
+    printf '<h1>This site is being replaced</h1><p>It will be back in a few minutes.</p>\n' > "$DATAROOT/climaintenance.html"
     drop_site_tables "$master"
     empty_moodledata
   fi
@@ -105,19 +113,25 @@ run_import_site() {
   log "import-site finished: Moodle $release; the install/upgrade step upgrades it and configures its cache"
 }
 
-# After an imported site's upgrade: its old address replaced by MOODLE_WWWROOT in every text, caches purged.
-replace_imported_site_url() {
-  if [[ ! -s $IMPORT_URL_MARKER ]]; then return; fi
-  local previous replace="$CLI_DIR/../tool/replace/cli/replace.php"
-  previous="$(head -n 1 "$IMPORT_URL_MARKER")"
-  if [[ $previous != "$MOODLE_WWWROOT" ]]; then
-    log "replacing the imported site's address $previous with $MOODLE_WWWROOT"
-    admin_cli maintenance.php --enable
-    "$PHP" "$replace" --search="$previous" --replace="$MOODLE_WWWROOT" --shorten --non-interactive
-    admin_cli purge_caches.php
-    admin_cli maintenance.php --disable
+# After an imported site's upgrade: its old address replaced by MOODLE_WWWROOT in every text, caches purged; the
+# maintenance page of a replacing import taken away.
+finish_imported_site() {
+  if [[ -s $IMPORT_URL_MARKER ]]; then
+    local previous replace="$CLI_DIR/../tool/replace/cli/replace.php"
+    previous="$(head -n 1 "$IMPORT_URL_MARKER")"
+    if [[ $previous != "$MOODLE_WWWROOT" ]]; then
+      log "replacing the imported site's address $previous with $MOODLE_WWWROOT"
+      admin_cli maintenance.php --enable
+      "$PHP" "$replace" --search="$previous" --replace="$MOODLE_WWWROOT" --shorten --non-interactive
+      admin_cli purge_caches.php
+      admin_cli maintenance.php --disable
+    fi
+    rm -f "$IMPORT_URL_MARKER"
   fi
-  rm -f "$IMPORT_URL_MARKER"
+  if [[ -e $IMPORT_MAINTENANCE_MARKER ]]; then
+    log "the imported site replaced the one before: maintenance mode off"
+    rm -f "$DATAROOT/climaintenance.html" "$IMPORT_MAINTENANCE_MARKER"
+  fi
 }
 
 run_export_site() {

@@ -158,7 +158,7 @@ run_install_or_upgrade() {
     *) log "unexpected database state '$state'"; exit 1 ;;
   esac
   uninstall_listed_plugins
-  replace_imported_site_url
+  finish_imported_site
   "$PHP" "$BIN_DIR/configure-cache.php"
   log "install-or-upgrade finished"
 }
