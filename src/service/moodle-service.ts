@@ -291,6 +291,8 @@ export class MoodleService extends Construct implements IMoodleService {
         ContainerName: CONTAINER_NAME,
         LogGroupName: this.logGroup.logGroupName,
         LogStreamPrefix: 'install-or-upgrade',
+        // The import step's task ARN, new only when an import ran: the upgrade, address and cache steps follow it.
+        ...(this.siteImport ? { ImportRun: this.siteImport.ref } : {}),
       },
     });
     // The grants above must be in place before the step runs, and the image must exist.

@@ -87,6 +87,8 @@ describe('MoodleService export task (every site)', () => {
     expect(service.importTaskDefinition).toBeUndefined();
     expect(service.siteImport).toBeUndefined();
     template.resourceCountIs('Custom::MoodleSiteImport', 0);
+    const install = Object.values(template.findResources('Custom::MoodleInstallOrUpgrade'))[0] as any;
+    expect(install.Properties).not.toHaveProperty('ImportRun');
   });
 
   test('a bucket of the user\'s with a KMS key: the export role may use the key', () => {
@@ -134,6 +136,8 @@ describe('MoodleService importSite', () => {
     });
     const install = Object.values(template.findResources('Custom::MoodleInstallOrUpgrade'))[0] as any;
     expect(install.DependsOn).toContain(importId);
+    // An import that ran (a new task ARN) runs the install/upgrade step after it, even with the same image.
+    expect(install.Properties.ImportRun).toEqual({ Ref: importId });
     const importTask = stack.resolve((service.importTaskDefinition!.node.defaultChild as any).logicalId);
     template.hasResourceProperties('AWS::IAM::Policy', {
       PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Action: 'ecs:RunTask', Resource: { Ref: importTask } })]) },

@@ -13,7 +13,8 @@ IMPORT_URL_MARKER="$DATAROOT/moodle-fargate/import-previous-url"
 # Moodle's CLI maintenance mode writes) until the install/upgrade step after the import takes it away.
 IMPORT_MAINTENANCE_MARKER="$DATAROOT/moodle-fargate/import-maintenance"
 
-s3() { "$PHP" "$BIN_DIR/s3-object.php" "$@"; }
+# One part of an upload in memory at a time (up to 256 MiB, and curl's copy of it), above php.ini's limit for Moodle.
+s3() { "$PHP" -d memory_limit=1G "$BIN_DIR/s3-object.php" "$@"; }
 
 # A [client] option file for the mariadb tools (no password on a command line), verifying the server's certificate.
 db_client_config() {
@@ -83,7 +84,10 @@ run_import_site() {
   "$PHP" "$BIN_DIR/check-upgrade-path.php" --release="$release" --version="$version"
 
   # From here on a failure removes what was written, so a retry (or the stack's rollback) starts from an empty site.
-  trap 'status=$?; log "import-site failed (exit $status): removing what was imported"; drop_site_tables "$master"; empty_moodledata; exit $status' ERR
+  # (set +e: a failing cleanup command must not end the trap before the rest of the cleanup and the exit.)
+  trap 'status=$?; set +e; trap - ERR; log "import-site failed (exit $status): removing what was imported"
+    drop_site_tables "$master" || log "could not drop the loaded tables: drop them before importing again"
+    empty_moodledata || log "could not empty moodledata"; exit $status' ERR
   if [[ $replace == true && ( $tables -gt 0 || -n $entries ) ]]; then
     log "importSite.replaceExistingSite: the site in maintenance, then its $tables tables and its moodledata deleted"
     mkdir -p "$(dirname "$IMPORT_MAINTENANCE_MARKER")"
@@ -102,7 +106,9 @@ run_import_site() {
   # Every file belongs to the task's user (the access point's), whatever owned it in the archive.
   s3 get "$archive" | gzip -dcf | tar -x -f - -C "$DATAROOT" --no-same-owner --no-same-permissions --anchored "${excludes[@]}"
   if [[ ! -d $DATAROOT/filedir ]]; then
-    log "warning: the moodledata archive has no filedir/ at its top: was it made inside moodledata (tar -C <moodledata> -czf ... .)?"
+    log "importSite.moodledataArchiveKey: the archive has no filedir/ at its top (found: $(moodledata_entries | head -n 5 | paste -sd' ' - || true));" \
+      "make it inside moodledata: tar -C <moodledata> -czf moodledata.tar.gz ."
+    false
   fi
   if [[ -n ${MOODLE_IMPORT_PREVIOUS_URL:-} ]]; then
     mkdir -p "$(dirname "$IMPORT_URL_MARKER")"
@@ -134,6 +140,14 @@ finish_imported_site() {
   fi
 }
 
+# moodledata as a tar on stdout. A cron run already under way when maintenance began (its keep-alive lasts up to
+# 10 minutes) may still change files: tar's exit 1 ("file changed as we read it") keeps the archive, error 2 does not.
+archive_moodledata() {
+  local status=0
+  tar -c -f - -C "$DATAROOT" --anchored --warning=no-file-changed "$@" . || status=$?
+  [[ $status -le 1 ]]
+}
+
 run_export_site() {
   require_env MOODLE_EXPORT_LOCATION MOODLE_DB_USER MOODLE_DB_PASSWORD MOODLE_DB_NAME
   local location stamp client dump_facts data_facts release version
@@ -145,14 +159,19 @@ run_export_site() {
   version="$(mariadb --defaults-extra-file="$client" --database="$MOODLE_DB_NAME" --batch --skip-column-names \
     -e "SELECT value FROM ${MOODLE_DB_PREFIX:-mdl_}config WHERE name = 'version'")"
   log "exporting Moodle $release to $location/, the site in maintenance meanwhile"
-  admin_cli maintenance.php --enable
-  # Whatever happens, the site comes back.
-  trap 'admin_cli maintenance.php --disable >&2 || true' EXIT
+  if [[ -e $DATAROOT/climaintenance.html ]]; then
+    # Left on on purpose (a failed upgrade keeps its site in maintenance): it stays on.
+    log "the site is in maintenance mode already: it stays so after the export"
+  else
+    admin_cli maintenance.php --enable
+    # Whatever happens, the site comes back.
+    trap 'admin_cli maintenance.php --disable >&2 || true' EXIT
+  fi
   dump_facts="$(mariadb-dump --defaults-extra-file="$client" --single-transaction --no-tablespaces --skip-triggers \
     --hex-blob "$MOODLE_DB_NAME" | gzip -c | s3 put "$location/database.sql.gz")"
   local excludes=()
   for name in "${TRANSFER_EXCLUDES[@]}"; do excludes+=("--exclude=./$name"); done
-  data_facts="$(tar -c -f - -C "$DATAROOT" --anchored "${excludes[@]}" . | gzip -1 -c | s3 put "$location/moodledata.tar.gz")"
+  data_facts="$(archive_moodledata "${excludes[@]}" | gzip -1 -c | s3 put "$location/moodledata.tar.gz")"
   printf '{"release": "%s", "version": "%s", "database": {"key": "database.sql.gz", "bytes": %s, "sha256": "%s"}, "moodledata": {"key": "moodledata.tar.gz", "bytes": %s, "sha256": "%s"}}\n' \
     "$release" "$version" ${dump_facts% *} ${dump_facts#* } ${data_facts% *} ${data_facts#* } | s3 put "$location/manifest.json" >/dev/null
   rm -f "$client"

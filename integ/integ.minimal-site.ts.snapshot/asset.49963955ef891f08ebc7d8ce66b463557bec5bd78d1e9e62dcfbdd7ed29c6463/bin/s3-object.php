@@ -119,48 +119,52 @@ final class S3Object {
         }
     }
 
-    /** Uploads the stream; returns [bytes, sha256]. Parts grow with their number, so 10,000 parts hold 3.4 TiB. */
+    /**
+     * Uploads the stream; returns [bytes, sha256]. Parts of 64 MiB, 128 MiB from part 1,001 and 256 MiB from part 2,001:
+     * S3's 10,000 parts hold 2.1 TiB, with one part in memory at a time.
+     */
     public function put($in): array {
         $base = max(5, (int) (getenv('MOODLE_S3_PART_MIB') ?: 64)) * 1024 * 1024;
         $hash = hash_init('sha256');
         $total = 0;
         $uploadId = null;
         $parts = [];
-        try {
-            for ($number = 1; ; $number++) {
-                $chunk = self::readFully($in, $base * (intdiv($number - 1, 1000) + 1));
-                hash_update($hash, $chunk);
-                $total += strlen($chunk);
-                $last = strlen($chunk) === 0 || feof($in);
-                if ($number === 1 && $last) {
-                    $this->expect('PUT', [], $chunk, 200, 'PutObject');
-                    break;
-                }
-                if ($uploadId === null) {
-                    $body = $this->expect('POST', ['uploads' => ''], '', 200, 'CreateMultipartUpload');
-                    $uploadId = (string) simplexml_load_string($body)->UploadId;
-                }
-                if (strlen($chunk) > 0 || $number === 1) {
-                    $headers = $this->expect('PUT', ['partNumber' => (string) $number, 'uploadId' => $uploadId], $chunk, 200, "UploadPart $number", true);
-                    $parts[$number] = $headers['etag'];
-                }
-                $this->progress('wrote', $total, null);
-                if ($last) {
-                    $xml = '<CompleteMultipartUpload>' . implode('', array_map(fn ($n, $etag) =>
-                        "<Part><PartNumber>$n</PartNumber><ETag>" . htmlspecialchars($etag, ENT_XML1) . '</ETag></Part>', array_keys($parts), $parts))
-                        . '</CompleteMultipartUpload>';
-                    $body = $this->expect('POST', ['uploadId' => $uploadId], $xml, 200, 'CompleteMultipartUpload');
-                    // S3 may answer 200 and report an error in the body.
-                    if (str_contains($body, '<Error>')) {
-                        s3_fail("CompleteMultipartUpload of {$this->address()}: " . self::errorCode($body));
-                    }
-                    $uploadId = null;
-                    break;
-                }
-            }
-        } finally {
+        // s3_fail() exits, which skips finally blocks; shutdown functions still run (also after a fatal error).
+        register_shutdown_function(function () use (&$uploadId) {
             if ($uploadId !== null) {
                 $this->request('DELETE', ['uploadId' => $uploadId]);
+            }
+        });
+        for ($number = 1; ; $number++) {
+            unset($chunk);
+            $chunk = self::readFully($in, $base * min(4, 2 ** intdiv($number - 1, 1000)));
+            hash_update($hash, $chunk);
+            $total += strlen($chunk);
+            $last = strlen($chunk) === 0 || feof($in);
+            if ($number === 1 && $last) {
+                $this->expect('PUT', [], $chunk, 200, 'PutObject');
+                break;
+            }
+            if ($uploadId === null) {
+                $body = $this->expect('POST', ['uploads' => ''], '', 200, 'CreateMultipartUpload');
+                $uploadId = (string) simplexml_load_string($body)->UploadId;
+            }
+            if (strlen($chunk) > 0 || $number === 1) {
+                $headers = $this->expect('PUT', ['partNumber' => (string) $number, 'uploadId' => $uploadId], $chunk, 200, "UploadPart $number", true);
+                $parts[$number] = $headers['etag'];
+            }
+            $this->progress('wrote', $total, null);
+            if ($last) {
+                $xml = '<CompleteMultipartUpload>' . implode('', array_map(fn ($n, $etag) =>
+                    "<Part><PartNumber>$n</PartNumber><ETag>" . htmlspecialchars($etag, ENT_XML1) . '</ETag></Part>', array_keys($parts), $parts))
+                    . '</CompleteMultipartUpload>';
+                $body = $this->expect('POST', ['uploadId' => $uploadId], $xml, 200, 'CompleteMultipartUpload');
+                // S3 may answer 200 and report an error in the body.
+                if (str_contains($body, '<Error>')) {
+                    s3_fail("CompleteMultipartUpload of {$this->address()}: " . self::errorCode($body));
+                }
+                $uploadId = null;
+                break;
             }
         }
         $this->progress('wrote', $total, null, true);

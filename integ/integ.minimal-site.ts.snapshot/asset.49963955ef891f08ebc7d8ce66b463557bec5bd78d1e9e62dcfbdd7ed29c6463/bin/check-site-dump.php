@@ -21,8 +21,12 @@ $bytes = 0;
 $current = null;
 $inconfig = false;
 $head = '';
+$last = '';
 while (($line = fgets(STDIN)) !== false) {
     $bytes += strlen($line);
+    if (trim($line) !== '') {
+        $last = $line;
+    }
     if (strlen($head) < 4096) {
         $head .= $line;
     }
@@ -36,7 +40,7 @@ while (($line = fgets(STDIN)) !== false) {
         refuse('the dump switches to or creates a database (' . trim(substr($line, 0, 80)) . "): it must hold only the site's tables. $hint");
     } else if (stripos($line, 'GTID_PURGED') !== false && preg_match('/^\s*(\/\*!\d+\s*)?SET\s+@@(GLOBAL\.)?GTID_PURGED/i', $line)) {
         refuse("the dump sets @@GLOBAL.GTID_PURGED, which Amazon RDS does not let any user set. $hint");
-    } else if (str_contains($line, 'DEFINER=') && preg_match('/^\/\*!\d+\s+DEFINER=|^CREATE\s.*DEFINER=/', $line)) {
+    } else if (str_contains($line, 'DEFINER=') && preg_match('/^(\/\*!\d+\s+(CREATE\s*\*\/\s*\/\*!\d+\s+)?DEFINER=|CREATE\s.*DEFINER=)/', $line)) {
         refuse("the dump creates views, triggers or routines with a DEFINER, which Moodle does not use and RDS refuses without SUPER. $hint");
     } else if ($inconfig || str_starts_with($line, "INSERT INTO `{$prefix}config` VALUES")) {
         // mysqldump writes a statement's rows on one line, mariadb-dump one row per line.
@@ -53,6 +57,12 @@ if ($bytes === 0) {
 }
 if (!preg_match('/^(--|\/\*)/', ltrim($head)) || !$tables) {
     refuse('this is not a SQL dump with CREATE TABLE statements (it starts: ' . json_encode(substr($head, 0, 60)) . "). $hint");
+}
+// Both writers end a whole dump with this comment: a dump without it was cut short (a dump tool that died, an upload
+// that stopped), and loading it would leave tables out.
+if (!str_starts_with($last, '-- Dump completed')) {
+    refuse('the dump does not end with "-- Dump completed": it was cut short, or made with --skip-comments or --compact. ' .
+        "Make it again, whole. $hint");
 }
 $missing = array_diff(["{$prefix}config", "{$prefix}user", "{$prefix}course", "{$prefix}files"], $tables);
 if ($missing) {
