@@ -1,4 +1,4 @@
-import { ExpectedResult, IntegTest, Match } from '@aws-cdk/integ-tests-alpha';
+import { ExpectedResult, IApiCall, IntegTest, Match } from '@aws-cdk/integ-tests-alpha';
 import { Duration, Stack } from 'aws-cdk-lib';
 import { nagFindings } from '../examples/nag-check';
 import { MoodleOnFargate } from '../src';
@@ -12,13 +12,19 @@ export function assertNoNagFindings(stack: Stack): void {
   if (findings.length > 0) throw new Error(`cdk-nag findings in ${stack.stackName}:\n${findings.join('\n')}`);
 }
 
+/** The assertions of assertSiteWorks, for assertions that must come after them (`next`). */
+export interface SiteChecks {
+  readonly loginPage: IApiCall;
+  readonly services: IApiCall;
+}
+
 /**
  * What a deployed site must do: answer https://<site>/login/index.php with 200 and Moodle's login form
  * (retried while the first install finishes and the tasks start), and run its web and cron services at their
  * desired counts.
  */
-export function assertSiteWorks(integ: IntegTest, moodle: MoodleOnFargate, webTasks: number): void {
-  integ.assertions
+export function assertSiteWorks(integ: IntegTest, moodle: MoodleOnFargate, webTasks: number): SiteChecks {
+  const loginPage = integ.assertions
     .httpApiCall(`${moodle.siteUrl}/login/index.php`)
     .expect(ExpectedResult.objectLike({
       status: 200,
@@ -26,7 +32,7 @@ export function assertSiteWorks(integ: IntegTest, moodle: MoodleOnFargate, webTa
     }))
     .waitForAssertions({ totalTimeout: Duration.minutes(30), interval: Duration.seconds(30) });
 
-  integ.assertions
+  const services = integ.assertions
     .awsApiCall('ECS', 'describeServices', {
       cluster: moodle.service.cluster.clusterName,
       services: [moodle.service.webService.serviceName, moodle.service.cronService.serviceName],
@@ -38,4 +44,5 @@ export function assertSiteWorks(integ: IntegTest, moodle: MoodleOnFargate, webTa
       ],
     }))
     .waitForAssertions({ totalTimeout: Duration.minutes(15), interval: Duration.seconds(30) });
+  return { loginPage, services };
 }

@@ -3,7 +3,7 @@ import * as path from 'path';
 import { ControlAcknowledgment, controlFindings, readAcknowledgments } from './controls';
 
 const PRODUCTION_EXAMPLE = path.join('cdk.out', 'examples', 'production-domain');
-const DEVELOPMENT_TEMPLATES = ['MoodleMinimal', 'MoodleWithPipeline', 'MoodleIntegMinimal'];
+const DEVELOPMENT_TEMPLATES = ['MoodleMinimal', 'MoodleWithPipeline', 'MoodleIntegMinimal', 'MoodleIntegFaults'];
 
 /** Where an acknowledgment applies, in words a reader of the README knows. */
 function scope(ack: ControlAcknowledgment, failedInProduction: Set<string>): string {

@@ -1,0 +1,2 @@
+export * from './moodle-fault-experiment';
+export * from './moodle-fault-experiments';
