@@ -65,7 +65,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
     devdirs: ['test', 'examples', 'integ', 'scripts'],
     tsconfigPath: './tsconfig.dev.json',
   },
-  gitignore: ['cdk.out', '/test/.templates/', '/test/.site-artifacts/', '/.venv/', '/test/bindings/java/target/', '__pycache__/'],
+  gitignore: ['cdk.out', '/test/.templates/', '/test/.site-artifacts/', '/test/.site-artifacts-faults/', '/.venv/', '/test/bindings/java/target/', '__pycache__/'],
   npmIgnoreOptions: { ignorePatterns: ['/.venv/', '/requirements-dev.txt', '/checkov-acknowledgments.json', '/control-tower-acknowledgments.json', '/examples/', '/integ/', '/scripts/', '/.ci/', '/docs/', '/cdk.out/', '/.jmeter/'] },
   excludeTypescript: [],
 });
@@ -190,6 +190,6 @@ project.npmignore!.removePatterns('/src/');
 project.npmignore!.addPatterns('/src/**/*.ts');
 
 // After projen's own `!/test/`, which would otherwise un-ignore these.
-project.gitignore.addPatterns('/test/.templates/', '/test/.site-artifacts/', '/test/bindings/java/target/', '/.jsii.tabl.json', '/.jmeter/');
+project.gitignore.addPatterns('/test/.templates/', '/test/.site-artifacts/', '/test/.site-artifacts-faults/', '/test/bindings/java/target/', '/.jsii.tabl.json', '/.jmeter/');
 
 project.synth();

@@ -6,6 +6,7 @@ export * from './edge';
 export * from './service';
 export * from './pipeline';
 export * from './monitoring';
+export * from './faults';
 export * from './mail';
 export { MoodlePreset } from './presets';
 export * from './moodle-on-fargate';

@@ -3,12 +3,14 @@ import { Construct } from 'constructs';
 import { MoodleCache, MoodleCacheOptions } from './cache';
 import { MoodleData, MoodleDataOptions } from './data';
 import { MoodleEdge, MoodleEdgeOptions } from './edge';
+import { MoodleFaultExperiments, MoodleFaultExperimentsOptions } from './faults';
 import { MoodleMail, MoodleMailProps } from './mail';
 import { MoodleMonitoring, MoodleMonitoringOptions } from './monitoring';
 import { MoodleNetwork, MoodleNetworkProps } from './network';
 import { MoodlePipeline, MoodlePipelineOptions } from './pipeline';
 import { MoodlePreset, resolveParts } from './presets';
 import { check } from './private/validation';
+import { withDefaults } from './private/with-defaults';
 import { MoodleService, MoodleServiceOptions } from './service';
 
 /**
@@ -95,6 +97,22 @@ export interface MoodleOnFargateProps {
    * @default - no email subscription
    */
   readonly monitoringOptions?: MoodleMonitoringOptions;
+
+  /**
+   * Whether to create AWS FIS experiment templates that take out what the site should survive: a web task, the web
+   * tasks of one Availability Zone, the database's primary, the cache nodes and the subnets of one Availability
+   * Zone. Creating them changes nothing until you start one (`aws fis start-experiment`, see the stack outputs).
+   *
+   * @default false
+   */
+  readonly faultExperiments?: boolean;
+
+  /**
+   * Options of the fault experiments, when `faultExperiments` is true.
+   *
+   * @default - the experiments' defaults; the monitoring's 5xx alarm stops them when monitoring is on
+   */
+  readonly faultExperimentsOptions?: MoodleFaultExperimentsOptions;
 }
 
 /**
@@ -120,6 +138,8 @@ export class MoodleOnFargate extends Construct {
   public readonly pipeline?: MoodlePipeline;
   /** Alarms and dashboard, when on. */
   public readonly monitoring?: MoodleMonitoring;
+  /** AWS FIS experiment templates, when asked for. */
+  public readonly faultExperiments?: MoodleFaultExperiments;
   /** The public URL of the site. */
   public readonly siteUrl: string;
 
@@ -128,6 +148,7 @@ export class MoodleOnFargate extends Construct {
     this.preset = props.preset ?? MoodlePreset.PRODUCTION;
     const parts = resolveParts(this.preset, props);
     const wantsPipeline = props.pipeline ?? false;
+    const wantsFaults = props.faultExperiments ?? false;
     check('MoodleOnFargate', [
       [!wantsPipeline && props.pipelineOptions !== undefined,
         'pipelineOptions is given but pipeline is not true. Set pipeline: true, or remove pipelineOptions.'],
@@ -136,6 +157,8 @@ export class MoodleOnFargate extends Construct {
         'Remove service.image (put your changes in the pipeline\'s Dockerfile), or remove pipeline.'],
       [!parts.monitoring && props.monitoringOptions !== undefined,
         'monitoringOptions is given but monitoring is off. Set monitoring: true, or remove monitoringOptions.'],
+      [!wantsFaults && props.faultExperimentsOptions !== undefined,
+        'faultExperimentsOptions is given but faultExperiments is not true. Set faultExperiments: true, or remove faultExperimentsOptions.'],
       [props.mail !== undefined && props.service?.mail !== undefined,
         'both mail and service.mail are given. Give mail (SES set up for you) or service.mail (your own SMTP server), not both.'],
     ]);
@@ -167,6 +190,20 @@ export class MoodleOnFargate extends Construct {
         service: this.service,
         data: this.data,
         cache: this.cache,
+      });
+    }
+    if (wantsFaults) {
+      const defaults: MoodleFaultExperimentsOptions = {
+        logRetention: parts.service.logRetention,
+        stopConditionAlarms: this.monitoring ? [this.monitoring.alarms.LoadBalancer5xx] : undefined,
+      };
+      this.faultExperiments = new MoodleFaultExperiments(this, 'FaultExperiments', {
+        ...withDefaults(defaults, props.faultExperimentsOptions),
+        network,
+        webService: this.service.webService,
+        databaseInstance: this.data.databaseInstance,
+        databaseCluster: this.data.databaseCluster,
+        cacheReplicationGroup: this.cache.replicationGroup,
       });
     }
 

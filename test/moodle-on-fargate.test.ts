@@ -22,7 +22,7 @@ describe('MoodleOnFargate with no props (production preset, CloudFront domain)',
   test('is the production preset', () => {
     expect(moodle.preset).toBe(MoodlePreset.PRODUCTION);
     template.resourceCountIs('AWS::EC2::NatGateway', 2);
-    template.hasResourceProperties('AWS::RDS::DBInstance', { MultiAZ: true, DBInstanceClass: 'db.t4g.small', DeletionProtection: true });
+    template.hasResourceProperties('AWS::RDS::DBInstance', { MultiAZ: true, DBInstanceClass: 'db.t4g.medium', DeletionProtection: true });
     template.hasResourceProperties('AWS::ElastiCache::ReplicationGroup', {
       CacheNodeType: 'cache.t4g.micro', NumCacheClusters: 2, MultiAZEnabled: true, AutomaticFailoverEnabled: true,
     });
@@ -202,13 +202,13 @@ describe('MoodleOnFargate production preset keeps private tasks behind NAT', () 
   const { stack, moodle } = site({ preset: MoodlePreset.PRODUCTION });
   const template = checkStack(stack, 'site-production-network');
 
-  test('a NAT gateway per AZ, no public task address, at most $250 a month', () => {
+  test('a NAT gateway per AZ, no public task address, at most $275 a month (a db.t4g.medium, for the web tier\'s connections)', () => {
     template.resourceCountIs('AWS::EC2::NatGateway', 2);
     expect(moodle.network.assignPublicIpToTasks).toBe(false);
     for (const service of Object.values(template.findResources('AWS::ECS::Service'))) {
       expect(service.Properties.NetworkConfiguration.AwsvpcConfiguration.AssignPublicIp).toBe('DISABLED');
     }
-    expect(totalMonthlyUsd(siteCostLines(template.toJSON()))).toBeLessThanOrEqual(250);
+    expect(totalMonthlyUsd(siteCostLines(template.toJSON()))).toBeLessThanOrEqual(275);
   });
 });
 
@@ -424,9 +424,10 @@ describe('MoodleOnFargate alarm thresholds', () => {
   });
 
   test.each([
-    [{}, 127],
+    [{}, 255],
     [{ data: { database: MoodleDatabase.mysql() } }, 511],
-    [{ data: { database: MoodleDatabase.auroraServerless() } }, 300],
+    [{ data: { database: MoodleDatabase.auroraServerless() } }, 750],
+    [{ data: { database: MoodleDatabase.auroraServerless({ maxCapacity: 2 }) } }, 67],
   ])('the connections alarm goes off at three quarters of the database\'s max_connections: %p', (props, expected) => {
     const { stack } = site(props);
     const alarm = Object.entries(Template.fromStack(stack).findResources('AWS::CloudWatch::Alarm')).find(([id]) => id.includes('DatabaseConnectionsAlarm'))!;

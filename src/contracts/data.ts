@@ -50,9 +50,11 @@ export interface IMoodleData extends IConstruct {
 
   /**
    * The most connections the database accepts, as far as this construct knows it (for a created RDS for MySQL
-   * instance: the default `max_connections` of its class, computed on the class's whole memory).
+   * instance: the default `max_connections` of its class, computed on the class's whole memory; for a created Aurora
+   * MySQL Serverless v2 cluster: the default for its maximum ACU). The service checks that its web tier at its
+   * maximum task count cannot open more; the monitoring's connections alarm goes off at three quarters of it.
    *
-   * @default - not known
+   * @default - not known (no check, and the alarm's fixed default)
    */
   readonly databaseMaxConnections?: number;
 

@@ -1,3 +1,4 @@
+import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import { IConstruct } from 'constructs';
@@ -23,6 +24,14 @@ export interface IMoodleEdge extends IConstruct {
    * @default - 0: Moodle records the address that connects to the task
    */
   readonly forwardingProxies?: number;
+
+  /**
+   * The longest a viewer waits for the site's answer before the edge gives up (CloudFront's origin response timeout):
+   * the web tasks derive their session-lock expiry and their graceful stop from it.
+   *
+   * @default - 60 seconds
+   */
+  readonly originResponseTimeout?: Duration;
 
   /** 5xx responses users got, from the edge itself and from Moodle, summed per five minutes. */
   metricServerErrors(props?: cloudwatch.MetricOptions): cloudwatch.IMetric;

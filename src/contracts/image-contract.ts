@@ -14,8 +14,6 @@ export const imageContract = {
   posixGid: 33,
   /** Where moodledata is mounted. */
   dataRoot: '/mnt/moodledata',
-  /** Seconds Apache needs to finish requests after SIGWINCH (graceful stop). */
-  gracefulStopSeconds: 25,
   /**
    * Every path a task writes besides moodledata, by volume name: the image declares each as a VOLUME, and
    * the task definitions mount a task-local volume there, so the root file system can be read-only.
@@ -27,8 +25,15 @@ export const imageContract = {
     'apache-run': '/var/run/apache2',
     'apache-lock': '/var/lock/apache2',
   } as Record<string, string>,
-  /** A file the cron role touches at least every 11 minutes (every loop of its keep-alive runs, every poll when idle). */
+  /**
+   * A file the cron role touches at every loop and every minute while cron.php runs, however long a run takes
+   * (MOODLE_CRON_HEARTBEAT_INTERVAL).
+   */
   cronHeartbeatFile: '/run/moodle/cron-heartbeat',
+  /** Seconds between two touches of the heartbeat while cron.php runs. */
+  cronHeartbeatIntervalSeconds: 60,
+  /** Seconds one active cron.php run keeps polling for tasks (`--keep-alive`, MOODLE_CRON_KEEPALIVE). */
+  cronKeepAliveSeconds: 600,
   /** Written by every role at start, before it runs Moodle. */
   configFile: '/run/moodle/config.php',
 } as const;

@@ -6,13 +6,13 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct, IConstruct } from 'constructs';
 import { DATABASE_PASSWORD_EXCLUDED_CHARACTERS, dataDefaults } from './data-defaults';
 import { validateAuroraVersion, validateAutoPause, validateCapacity, validateMysqlVersion, validateStorage } from './data-validation';
-import { defaultMaxConnections } from './instance-memory';
+import { auroraServerlessMaxConnections, defaultMaxConnections } from './instance-memory';
 import { MoodleDataProps } from './moodle-data-props';
 import { AuroraServerlessOptions, MysqlInstanceOptions } from './moodle-database';
 import { IMoodleNetwork } from '../contracts/network';
 import { acknowledge } from '../private/acknowledge';
 import { deletionProtectionGuard } from '../private/deploy-guards';
-import { fail } from '../private/validation';
+import { fail, isLiteral } from '../private/validation';
 
 // The database MoodleData creates (RDS for MySQL or Aurora MySQL Serverless v2), its constructs' IDs in MoodleData's scope.
 
@@ -188,6 +188,7 @@ export function createAuroraCluster(
     dbType: 'auroramysql',
     cluster,
     serverlessMaxCapacity: maxCapacity,
+    maxConnections: isLiteral(maxCapacity) ? auroraServerlessMaxConnections(maxCapacity) : undefined,
     // Aurora MySQL 3 ('8.0.mysql_aurora.3.10.4', major version 8.0) reports MySQL 8.0.x to Moodle.
     serverVersion: version.auroraMysqlMajorVersion,
     autoPauseAfter,

@@ -1,7 +1,9 @@
 /**
  * Memory of RDS DB instance classes and the connections RDS for MySQL allows by default, from AWS's RDS User
  * Guide: "Hardware specifications for DB instance classes" (Concepts.DBInstanceClass) and "Maximum number of
- * database connections" (CHAP_Limits: `{DBInstanceClassMemory/12582880}`).
+ * database connections" (CHAP_Limits: `{DBInstanceClassMemory/12582880}`); and the connections Aurora MySQL
+ * Serverless v2 allows by default, from the Aurora User Guide ("Maximum connections for Aurora Serverless v2",
+ * aurora-serverless-v2.setting-capacity).
  */
 
 const BURSTABLE_GIB: Record<string, number> = { 'micro': 1, 'small': 2, 'medium': 4, 'large': 8, 'xlarge': 16, '2xlarge': 32 };
@@ -27,4 +29,23 @@ export function instanceClassMemoryGiB(instanceClass: string): number | undefine
 export function defaultMaxConnections(instanceClass: string): number | undefined {
   const memory = instanceClassMemoryGiB(instanceClass);
   return memory === undefined ? undefined : Math.floor((memory * 1024 ** 3) / MAX_CONNECTIONS_DIVISOR);
+}
+
+/**
+ * Aurora MySQL's default max_connections of an Aurora Serverless v2 instance, by the cluster's maximum ACU: the Aurora
+ * User Guide's table ("Maximum connections for Aurora Serverless v2"). Aurora computes it on the memory of the maximum
+ * capacity, not the current one, and holds it while the instance scales (a static parameter: a new maximum takes a reboot).
+ */
+const AURORA_SERVERLESS_MAX_CONNECTIONS: ReadonlyArray<readonly [maxAcu: number, maxConnections: number]> = [
+  [1, 90], [4, 135], [8, 1000], [16, 2000], [32, 3000], [64, 4000], [128, 5000],
+];
+
+/**
+ * Aurora MySQL Serverless v2's default max_connections for a maximum capacity in ACU. A maximum between two rows of
+ * AWS's table gets the lower row's value (the formula grows with memory, so that is a lower bound: 90 for 2 ACU,
+ * which is also what the provisioned 4 GiB classes get); undefined below 1 ACU.
+ */
+export function auroraServerlessMaxConnections(maxCapacity: number): number | undefined {
+  const row = [...AURORA_SERVERLESS_MAX_CONNECTIONS].reverse().find(([acu]) => maxCapacity >= acu);
+  return row?.[1];
 }

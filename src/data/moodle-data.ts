@@ -78,9 +78,10 @@ export class MoodleData extends Construct implements IMoodleData {
   /** The single-user rotation of the master secret, if `secretRotation` is set. */
   public readonly adminSecretRotation?: secretsmanager.SecretRotation;
   /**
-   * RDS for MySQL's default `max_connections` for the created instance's class, computed on the class's whole memory
-   * (`{DBInstanceClassMemory/12582880}`, an upper bound); undefined for Aurora, an existing database or a class
-   * whose memory this construct does not know.
+   * The created database's default `max_connections`: for RDS for MySQL, its class's, computed on the class's whole
+   * memory (`{DBInstanceClassMemory/12582880}`, an upper bound: 170 for db.t4g.small); for Aurora MySQL Serverless v2,
+   * the Aurora User Guide's value for the cluster's maximum ACU (a maximum between two rows of its table gets the lower
+   * row's: 90 for 2 ACU, 1000 for 8). Undefined for an existing database or a class whose memory this construct does not know.
    */
   public readonly databaseMaxConnections?: number;
   public readonly databaseServerVersion?: string;

@@ -1,6 +1,7 @@
 import { Duration } from 'aws-cdk-lib';
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import { DEFAULT_ORIGIN_RESPONSE_TIMEOUT } from '../contracts/request-lifetime';
 
 /**
  * How CloudFront talks to the load balancer through its VPC origin.
@@ -69,7 +70,7 @@ export const edgeLimits = {
 
 /** Defaults of MoodleEdge, in one place so docs, tests and presets agree. */
 export const edgeDefaults = {
-  originResponseTimeout: Duration.seconds(60),
+  originResponseTimeout: DEFAULT_ORIGIN_RESPONSE_TIMEOUT,
   /** CloudFront's default keep-alive to the origin; the load balancer idle timeout stays above it. */
   originKeepaliveTimeout: Duration.seconds(5),
   enableWaf: true,
@@ -86,8 +87,6 @@ export const edgeDefaults = {
   healthCheckTimeout: Duration.seconds(5),
   healthyThresholdCount: 2,
   unhealthyThresholdCount: 2,
-  /** Apache finishes running requests in 25 s on SIGWINCH (image contract); the target drains a little longer. */
-  deregistrationDelay: Duration.seconds(30),
   /** Strict-Transport-Security max-age. */
   hstsMaxAge: Duration.days(730),
   /** Cached behaviors honour Moodle's max-age up to this. */

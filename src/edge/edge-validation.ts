@@ -2,7 +2,7 @@ import { Duration, Resource, Token } from 'aws-cdk-lib';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import { edgeDefaults, edgeLimits } from './edge-defaults';
-import { check, isLiteral, Validator } from '../private/validation';
+import { check, fail, isLiteral, Validator } from '../private/validation';
 import { validateDomainInZone, zoneNameOf } from '../private/zone-names';
 
 const HOST_NAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]$/;
@@ -49,7 +49,9 @@ export function validateCloudFrontCertificate(validator: Validator, certificate:
 /** Fails unless the origin response timeout is whole seconds CloudFront accepts. */
 export function validateOriginResponseTimeout(construct: string, timeout: Duration): void {
   const seconds = timeout.toSeconds({ integral: false });
-  if (Token.isUnresolved(seconds)) return;
+  if (Token.isUnresolved(seconds)) {
+    fail(construct, 'originResponseTimeout is a token, but the web tasks derive their session-lock expiry and graceful stop from it at synth. Give a literal Duration, for example Duration.seconds(60) (default).');
+  }
   const { originResponseTimeoutMinSeconds: min, originResponseTimeoutMaxSeconds: max } = edgeLimits;
   check(construct, [[
     !Number.isInteger(seconds) || seconds < min || seconds > max,

@@ -22,6 +22,7 @@ import { MoodleEdgeProps } from './moodle-edge-props';
 import { MoodleWebAcl } from './moodle-web-acl';
 import { IMoodleEdge } from '../contracts/edge';
 import { imageContract } from '../contracts/image-contract';
+import { LONGEST_GRACEFUL_REQUEST_SECONDS, requestLifetime } from '../contracts/request-lifetime';
 import { deletionProtectionGuard, emptyBucketOnRollback } from '../private/deploy-guards';
 import { startAfterDeployChecks } from '../private/site-part';
 import { fail } from '../private/validation';
@@ -42,6 +43,8 @@ export class MoodleEdge extends Construct implements IMoodleEdge {
   public readonly siteDomainName: string;
   /** CloudFront and the load balancer each append to `X-Forwarded-For`, and the tasks are reachable only through both. */
   public readonly forwardingProxies?: number = 2;
+  /** CloudFront's origin response timeout: the longest a viewer waits for a page. */
+  public readonly originResponseTimeout?: Duration;
   /** The target group the web tasks register in. */
   public readonly targetGroup: elbv2.IApplicationTargetGroup;
   private readonly createdTargetGroup: elbv2.ApplicationTargetGroup;
@@ -85,6 +88,12 @@ export class MoodleEdge extends Construct implements IMoodleEdge {
 
     const originResponseTimeout = props.originResponseTimeout ?? edgeDefaults.originResponseTimeout;
     validateOriginResponseTimeout('MoodleEdge', originResponseTimeout);
+    this.originResponseTimeout = originResponseTimeout;
+    const lifetime = requestLifetime(originResponseTimeout);
+    if (originResponseTimeout.toSeconds() > LONGEST_GRACEFUL_REQUEST_SECONDS) {
+      Annotations.of(this).addWarningV2('moodle-on-fargate:edge:originResponseTimeoutStop',
+        `originResponseTimeout is ${originResponseTimeout.toSeconds()} s, but a stopping web task (a deploy, a Fargate Spot interruption with its two minutes' notice) lets requests finish for at most ${LONGEST_GRACEFUL_REQUEST_SECONDS} s: longer requests are cut then. Give at most Duration.seconds(${LONGEST_GRACEFUL_REQUEST_SECONDS}), or acknowledge this warning.`);
+    }
     if (!Token.isUnresolved(originResponseTimeout.toSeconds()) && originResponseTimeout.toSeconds() > edgeLimits.originResponseTimeoutQuotaSeconds) {
       Annotations.of(this).addWarningV2('moodle-on-fargate:edge:originResponseTimeoutQuota',
         `originResponseTimeout is ${originResponseTimeout.toSeconds()} s: CloudFront accepts more than 60 s only after a Service Quotas increase of "Response timeout per origin" in this account; request it before deploying.`);
@@ -153,7 +162,7 @@ export class MoodleEdge extends Construct implements IMoodleEdge {
       port: imageContract.containerPort,
       protocol: elbv2.ApplicationProtocol.HTTP,
       targetType: elbv2.TargetType.IP,
-      deregistrationDelay: edgeDefaults.deregistrationDelay,
+      deregistrationDelay: lifetime.deregistrationDelay,
       healthCheck: {
         path: imageContract.healthCheckPath,
         healthyHttpCodes: '200',

@@ -39,7 +39,7 @@ export interface MoodleAlarmThresholds {
    * `max_connections` (which RDS derives from the instance class's memory).
    *
    * @default - three quarters of the data tier's `databaseMaxConnections` (127 for db.t4g.small, 511 for
-   * db.t4g.large); 300 when that is not known (Aurora, an existing database)
+   * db.t4g.large, 750 for Aurora Serverless v2 up to 8 ACU, 67 up to 2 ACU); 300 when that is not known (an existing database)
    */
   readonly databaseConnections?: number;
 

@@ -11,6 +11,9 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import { resolveThresholds } from './alarm-threshold-defaults';
 import { MoodleAlarmThresholds } from './alarm-thresholds';
+import {
+  ALARM_MAX_EVALUATION_MINUTES, CRON_ALARM_PERIOD_MINUTES, CRON_IDLE_INTERVAL_MAX_MINUTES, cronIdleIntervalProblem, defaultCronStaleAfterMinutes,
+} from './cron-alarm-window';
 import { IMoodleCache } from '../contracts/cache';
 import { IMoodleData } from '../contracts/data';
 import { IMoodleEdge } from '../contracts/edge';
@@ -30,10 +33,11 @@ export interface MoodleMonitoringOptions {
   readonly alarmEmail?: string;
 
   /**
-   * Minutes without a completed cron run before the cron alarm goes off. More than the service's
-   * `cronIdleInterval`, if cron idles.
+   * Minutes without a completed cron run before the cron alarm goes off: a multiple of 5 from 5 to 1440 (a
+   * CloudWatch alarm on 5-minute periods looks back at most one day), more than the service's `cronIdleInterval`
+   * if cron idles.
    *
-   * @default - 30, or the service's `cronIdleInterval` plus 30 when cron idles
+   * @default - 30, or the service's `cronIdleInterval` plus 30 (rounded up to 5 minutes) when cron idles
    */
   readonly cronStaleAfterMinutes?: number;
 
@@ -83,12 +87,21 @@ export class MoodleMonitoring extends Construct {
     super(scope, id);
     retainExceptOnCreate(this);
     const { edge, service, data, cache } = props;
-    // An idle site's cron runs once per cronIdleInterval: the alarm waits that long, plus half an hour.
-    const idleMinutes = service.cronIdleInterval?.toMinutes() ?? 0;
-    const cronStaleAfterMinutes = props.cronStaleAfterMinutes ?? Math.max(30, Math.ceil((idleMinutes + 30) / 5) * 5);
+    // An idle site's cron runs once per cronIdleInterval: the alarm waits that long, plus half an hour (cron-alarm-window.ts).
+    const idleInterval = service.cronIdleInterval;
+    const idleMinutes = (idleInterval?.toSeconds() ?? 0) / 60;
+    const cronStaleAfterMinutes = props.cronStaleAfterMinutes ?? defaultCronStaleAfterMinutes(idleInterval);
     const validator = new Validator('MoodleMonitoring');
-    const inRange = validator.check(!Number.isInteger(cronStaleAfterMinutes) || cronStaleAfterMinutes < 5 || cronStaleAfterMinutes > 1440,
-      `cronStaleAfterMinutes is ${cronStaleAfterMinutes}; give whole minutes from 5 to 1440 (Moodle's cron runs every minute).`);
+    const period = CRON_ALARM_PERIOD_MINUTES;
+    // A service (of the user's own) that idles longer than the alarm can wait: say so in cronIdleInterval's terms.
+    const idleProblem = props.cronStaleAfterMinutes === undefined && idleInterval && idleMinutes > CRON_IDLE_INTERVAL_MAX_MINUTES
+      ? cronIdleIntervalProblem(idleInterval) : undefined;
+    const wholePeriods = Number.isInteger(cronStaleAfterMinutes / period);
+    const inRange = idleProblem === undefined
+      ? validator.check(!wholePeriods || cronStaleAfterMinutes < period || cronStaleAfterMinutes > ALARM_MAX_EVALUATION_MINUTES,
+        `cronStaleAfterMinutes is ${cronStaleAfterMinutes}; give a multiple of ${period} minutes from ${period} to ${ALARM_MAX_EVALUATION_MINUTES} ` +
+        `(the alarm counts cron runs per ${period} minutes, and a CloudWatch alarm on ${period}-minute periods looks back at most 1 day).`)
+      : validator.check(true, `the service's ${idleProblem}`);
     validator.check(inRange && cronStaleAfterMinutes <= idleMinutes,
       `cronStaleAfterMinutes is ${cronStaleAfterMinutes}, but the service's cron runs only every ${idleMinutes} minutes ` +
       `while the site is idle (cronIdleInterval), so the alarm would go off on every idle site. Give more than ${idleMinutes}, or omit it.`);
@@ -150,7 +163,7 @@ export class MoodleMonitoring extends Construct {
     alarm('DatabaseConnections', 'Many database connections: check for stuck PHP workers.', thresholds.databaseConnections, above);
     alarm('EfsIoLimit', 'moodledata is at its I/O limit.', thresholds.fileSystemIoLimitPercent, above);
     alarm('CronRuns', `Moodle's cron has not completed a run for ${cronStaleAfterMinutes} minutes.`, 1, below,
-      cronStaleAfterMinutes / 5, cloudwatch.TreatMissingData.BREACHING);
+      cronStaleAfterMinutes / period, cloudwatch.TreatMissingData.BREACHING);
     alarm('InstallOrUpgradeFailures', 'The install/upgrade task failed: see its log stream install-or-upgrade/….', 0, above, 1);
     alarm('RestartAfterSecretChangeErrors',
       'The web and cron tasks could not be replaced after the database secret changed: force a new deployment of both services before the next rotation, which invalidates the password they hold.',

@@ -160,14 +160,15 @@ export interface MoodleServiceOptions {
   readonly cronSpot?: boolean;
 
   /**
-   * While no web request has reached Moodle for 15 minutes, cron runs once per this interval instead of
+   * While no web request has reached Moodle for 40 minutes (Moodle's `maxeditingtime`, 30 minutes, which a forum post
+   * must reach before it is mailed, plus one 10-minute keep-alive run), cron runs once per this interval instead of
    * holding a database connection all the time (`cron.php --keep-alive`), so a database that pauses when
    * nobody is connected (Aurora Serverless v2 at 0 ACU) can pause. The first web request makes cron run every
    * minute again within 30 seconds. Deciding reads a file's age on EFS, never the database. Scheduled tasks
    * of an idle site (reminders, clean-ups) run late by up to this interval.
    *
-   * Give it to let an existing database that pauses (given as `data`) pause. From 15 minutes to 1 day, and
-   * longer than the database's `autoPauseAfter`.
+   * Give it to let an existing database that pauses (given as `data`) pause. From 15 minutes to 23 hours 30 minutes
+   * (what MoodleMonitoring's cron alarm can wait for), and longer than the database's `autoPauseAfter`.
    *
    * @default - 4 hours when `data.autoPauseAfter` is set (the database pauses), else cron never idles
    */

@@ -46,8 +46,6 @@ export const serviceDefaults = {
   siteShortName: 'moodle',
   logRetention: logs.RetentionDays.ONE_YEAR,
   enableExecuteCommand: false,
-  /** Seconds a web task gets between its stop signal and SIGKILL: Apache's graceful stop (25 s) plus margin. */
-  webStopTimeout: Duration.seconds(30),
   /** Cron tasks get the Fargate maximum so a running scheduled task can finish. */
   cronStopTimeout: Duration.seconds(120),
   /** How long the deployment waits for the image build and the install/upgrade task together. */

@@ -1,4 +1,4 @@
-import { Annotations, Duration, Fn } from 'aws-cdk-lib';
+import { Annotations, Duration, Fn, Token } from 'aws-cdk-lib';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
@@ -9,9 +9,10 @@ import {
   validateAdminEmail, validateAdminUser, validateCapacity, validateCapacityRange, validateCronIdleInterval, validateCronSpot,
   validateForwardingProxies, validateHealthCheckGrace,
   validateDatabaseForRelease, validateMoodleVersion, validatePercent, validatePositive, validateSchedule, validateSiteName, validateSiteUrl,
-  validateTaskSize, warnUnsupportedRelease,
+  validateTaskSize, warnDatabaseConnections, warnUnsupportedRelease,
 } from './service-validation';
 import { validateSiteImport } from './site-transfer';
+import { DEFAULT_ORIGIN_RESPONSE_TIMEOUT, RequestLifetime, requestLifetime } from '../contracts/request-lifetime';
 import { isLiteral, Validator } from '../private/validation';
 
 /** A MoodleService's props checked, with their defaults filled in. */
@@ -34,6 +35,8 @@ export interface ServiceSettings {
   readonly targetRequests: number;
   readonly grace: Duration;
   readonly forwardingProxies: number;
+  /** The web tier's bounds, from the edge's origin response timeout. */
+  readonly lifetime: RequestLifetime;
   readonly cronIdleInterval?: Duration;
   readonly adminEmail: string;
   readonly adminUser: string;
@@ -79,6 +82,10 @@ export function resolveServiceSettings(scope: Construct, props: MoodleServicePro
   validateHealthCheckGrace(validator, grace);
   validateSiteUrl(validator, edge.siteUrl);
   const forwardingProxies = edge.forwardingProxies ?? 0;
+  const originResponseTimeout = edge.originResponseTimeout ?? DEFAULT_ORIGIN_RESPONSE_TIMEOUT;
+  const literalTimeout = !Token.isUnresolved(originResponseTimeout.toSeconds({ integral: false }));
+  validator.check(!literalTimeout,
+    'edge.originResponseTimeout is a token, but the web tasks derive their session-lock expiry and graceful stop from it. Give the edge a literal Duration.');
   validateForwardingProxies(validator, forwardingProxies);
   const cronIdleInterval = props.cronIdleInterval ?? (data.autoPauseAfter ? d.cronIdleInterval : undefined);
   if (cronIdleInterval) validateCronIdleInterval(validator, cronIdleInterval, data.autoPauseAfter);
@@ -138,6 +145,9 @@ export function resolveServiceSettings(scope: Construct, props: MoodleServicePro
         `scheduledScaling[${index}] has minCapacity ${scheduled.minCapacity} above maxCapacity ${scheduled.maxCapacity}. Make minCapacity <= maxCapacity.`],
     ]);
   });
+  const scheduledScaling = props.scheduledScaling ?? [];
+  const { databaseMaxConnections, moodleDbType } = data;
+  warnDatabaseConnections(scope, { databaseMaxConnections, moodleDbType, memoryMiB, maxCapacity, scheduledScaling });
   const logRetention = props.logRetention ?? d.logRetention;
   const enableExecuteCommand = props.enableExecuteCommand ?? d.enableExecuteCommand;
   validator.requireLiteral(enableExecuteCommand,
@@ -168,6 +178,7 @@ export function resolveServiceSettings(scope: Construct, props: MoodleServicePro
     targetRequests,
     grace,
     forwardingProxies,
+    lifetime: requestLifetime(literalTimeout ? originResponseTimeout : DEFAULT_ORIGIN_RESPONSE_TIMEOUT),
     cronIdleInterval,
     adminEmail,
     adminUser,

@@ -1,6 +1,8 @@
 import { Annotations, Duration } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
+import { apacheMaxRequestWorkers } from './service-defaults';
 import { databaseMinimum, findRelease, MOODLE_RELEASES, MoodleRelease, newestLtsRelease, securitySupportEnded } from '../contracts/moodle-releases';
+import { CRON_IDLE_INTERVAL_MAX_MINUTES, cronIdleIntervalProblem } from '../monitoring/cron-alarm-window';
 import { compareVersions, isLiteral, Validator, versionParts } from '../private/validation';
 
 // Checks of MoodleService props. Each records a problem naming the prop, the value and the fix.
@@ -94,19 +96,108 @@ export function validateHealthCheckGrace(validator: Validator, grace: Duration):
   );
 }
 
-/** Cron's interval on an idle site: 15 minutes to 1 day, and longer than the database's pause delay. */
+/**
+ * Cron's interval on an idle site: 15 minutes to 23 hours 30 minutes (what MoodleMonitoring's cron alarm can wait for,
+ * the rule of monitoring/cron-alarm-window.ts), and longer than the database's pause delay.
+ */
 export function validateCronIdleInterval(validator: Validator, interval: Duration, autoPauseAfter: Duration | undefined): void {
   if (interval.isUnresolved()) return;
   const seconds = interval.toSeconds();
-  validator.check(seconds < 900 || seconds > 86400,
-    `cronIdleInterval is ${interval.toHumanString()}; give 15 minutes to 1 day (default Duration.hours(4) with a ` +
-    'database that pauses). Shorter, the database would barely pause; longer, scheduled tasks of an idle site wait too long.',
-  );
+  const problem = cronIdleIntervalProblem(interval);
+  validator.check(problem !== undefined, () => problem!);
   validator.check(autoPauseAfter !== undefined && !autoPauseAfter.isUnresolved() && seconds <= autoPauseAfter.toSeconds(),
     () => `cronIdleInterval (${interval.toHumanString()}) is not longer than the database's autoPauseAfter ` +
     `(${autoPauseAfter!.toHumanString()}), so cron would wake the database before it ever pauses. ` +
-    'Raise cronIdleInterval (default Duration.hours(4)) or lower autoPauseAfter.',
+    'Raise cronIdleInterval (default Duration.hours(4); at most ' +
+    `${Duration.minutes(CRON_IDLE_INTERVAL_MAX_MINUTES).toHumanString()}) or lower autoPauseAfter.`,
   );
+}
+
+/**
+ * Database connections that are not the web tier's, the most that can be open at one time, each with where it comes
+ * from: they are subtracted from the database's max_connections before the web tier's share is judged.
+ */
+export const DATABASE_CONNECTION_RESERVE = {
+  /**
+   * The cron task: one cron.php at a time (the entrypoint's run_cron waits for each run), one task that a deployment
+   * stops before it starts the next (desiredCount 1, maxHealthyPercent 100); Moodle runs every task and takes its
+   * MySQL locks (GET_LOCK) on that process's one connection.
+   */
+  cron: 1,
+  /** The install/upgrade step: its PHP scripts run one after another, each closing its connection when it ends. */
+  installOrUpgrade: 1,
+  /** The import task (importSite): the mariadb client loading the dump, its other queries before or after. */
+  importSite: 1,
+  /** The export task (ExportSiteCommand, run while the site serves): mariadb-dump --single-transaction. */
+  exportSite: 1,
+  /** Secrets Manager's rotation functions (secretRotation): the master's and Moodle's user's, one session each. */
+  secretRotation: 2,
+  /** RDS's own sessions (rdsadmin, which count against max_connections): AWS documents no number; an allowance. */
+  rds: 2,
+  /** An operator's session (a mysql client through ECS Exec, or a bastion). */
+  operator: 1,
+} as const;
+
+/** The id of the warning when the web tier can open more database connections than the database has for it. */
+export const DATABASE_CONNECTIONS_WARNING = 'moodle-on-fargate:databaseConnections';
+
+/** What the connection budget is judged on. */
+export interface ConnectionBudgetInputs {
+  /** The database's max_connections, if the data tier knows it. */
+  readonly databaseMaxConnections?: number;
+  /** `mysqli` or `auroramysql`: which fix of the database to name. */
+  readonly moodleDbType: string;
+  /** The web task's memory, which sets its Apache workers. */
+  readonly memoryMiB: number;
+  readonly maxCapacity: number;
+  readonly scheduledScaling: ReadonlyArray<{ readonly minCapacity?: number; readonly maxCapacity?: number }>;
+}
+
+/**
+ * A warning (not an error: the site deploys and runs; only a load that keeps every worker busy at the maximum task
+ * count fails, and a database with a max_connections of the user's own may allow it) when the web tier at its most
+ * tasks can open more database connections than the database has for it. Each Apache prefork worker runs one PHP
+ * request at a time, and a Moodle request holds one database connection (dbpersist off: opened for the request,
+ * closed at its end).
+ */
+export function warnDatabaseConnections(scope: Construct, inputs: ConnectionBudgetInputs): void {
+  const { databaseMaxConnections: maxConnections, moodleDbType, memoryMiB, maxCapacity } = inputs;
+  const scheduledCounts = inputs.scheduledScaling.flatMap((s) => [s.minCapacity, s.maxCapacity]).filter((n): n is number => n !== undefined);
+  if (maxConnections === undefined || !isLiteral(maxConnections, memoryMiB, maxCapacity, ...scheduledCounts)) return;
+  const maxTasks = Math.max(maxCapacity, ...scheduledCounts);
+  const workers = apacheMaxRequestWorkers(memoryMiB);
+  const web = maxTasks * workers;
+  const reserve = Object.values(DATABASE_CONNECTION_RESERVE).reduce((sum, n) => sum + n, 0);
+  const available = maxConnections - reserve;
+  if (web <= available) return;
+  const needed = web + reserve;
+  const fromSchedule = maxTasks > maxCapacity ? ` (scheduledScaling raises the task count to ${maxTasks})` : '';
+  const database = moodleDbType === 'auroramysql'
+    ? 'a higher Aurora maxCapacity (Aurora Serverless v2 derives max_connections from the maximum ACU: 135 from 4 ACU, 1000 from 8, 2000 from 16)'
+    : `a larger instance class (RDS for MySQL allows one connection per 12 MiB of the class's memory: ${needed} need at least ` +
+      `${Math.ceil(needed * 12582880 / 2 ** 30)} GiB)`;
+  const fixes = [`give the database more memory: ${database}`];
+  const fitTasks = Math.floor(available / workers);
+  if (fitTasks >= 1) {
+    fixes.push(`lower maxCapacity${fromSchedule ? ' and the task counts of scheduledScaling' : ''} to at most ${fitTasks} ` +
+      `(${fitTasks} × ${workers} = ${fitTasks * workers} connections)`);
+  }
+  const fitWorkers = Math.floor(available / maxTasks);
+  if (fitWorkers >= apacheMaxRequestWorkers(0)) {
+    fixes.push(`run smaller web tasks with at most ${fitWorkers} Apache workers each (memory below ${512 + 64 * (fitWorkers + 1)} MiB: ` +
+      'Apache gets one worker per 64 MiB above 512 MiB)');
+  }
+  Annotations.of(scope).addWarningV2(DATABASE_CONNECTIONS_WARNING,
+    `At its most tasks the web tier can open ${web} database connections (${maxTasks} tasks${fromSchedule} × ${workers} Apache workers ` +
+    `for ${memoryMiB} MiB, one connection per request), but the database accepts ${maxConnections} (the data tier's ` +
+    `databaseMaxConnections), of which ${reserve} are kept for cron, the install/upgrade step, the import and export tasks, ` +
+    `secret rotation, RDS itself and an operator: ${available} for the web tier. Under a load that keeps the workers busy, requests ` +
+    `past that fail with "Too many connections". ${capitalize(fixes.join('; or '))}. If the database allows more (a max_connections ` +
+    'of your own in its parameter group, or RDS Proxy in front), acknowledge this warning with its id.');
+}
+
+function capitalize(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
 /** Moodle's wwwroot: https, no trailing slash (sslproxy requires https). */

@@ -9,13 +9,26 @@ import { apacheMaxRequestWorkers, serviceDefaults } from './service-defaults';
 import { ServiceSettings } from './service-settings';
 import { imageContract } from '../contracts/image-contract';
 
+/** The cron heartbeat's age at which the container counts as unhealthy: five missed touches. */
+const CRON_HEARTBEAT_MAX_AGE_MINUTES = 5 * imageContract.cronHeartbeatIntervalSeconds / 60;
+
+/**
+ * How far apart Moodle's own cron check (admin page, core\check cronrunning) may see two cron.php starts: one keep-alive
+ * run, or while the site idles one idle interval, and in either case the pass that ends it (Moodle stops starting
+ * tasks after 30 minutes of scheduled and 30 of adhoc ones, but a task that runs may end later; 5 minutes covers most).
+ */
+function expectedCronFrequency(cronIdleInterval?: Duration): Duration {
+  const longestGap = cronIdleInterval?.toSeconds() ?? imageContract.cronKeepAliveSeconds;
+  return Duration.seconds(longestGap + 5 * 60);
+}
+
 /** Name of the Moodle container in every task definition. */
 export const CONTAINER_NAME = 'moodle';
 
 /**
  * Each role's container health check, from inside the container: the web role's Apache and PHP answer the
- * health path (as the load balancer asks); cron has looped in the last 15 minutes; install-or-upgrade has
- * written config.php (it runs once, for minutes).
+ * health path (as the load balancer asks); cron's loop is alive (its heartbeat, touched every minute even while a
+ * cron.php run lasts hours, is at most 5 minutes old); install-or-upgrade has written config.php (it runs once, for minutes).
  */
 export const containerHealthChecks: Record<'web' | 'cron' | 'installOrUpgrade', ecs.HealthCheck> = {
   web: {
@@ -23,7 +36,7 @@ export const containerHealthChecks: Record<'web' | 'cron' | 'installOrUpgrade', 
     startPeriod: Duration.seconds(60),
   },
   cron: {
-    command: ['CMD-SHELL', `test -n "$(find ${imageContract.cronHeartbeatFile} -mmin -15 2>/dev/null)" || exit 1`],
+    command: ['CMD-SHELL', `test -n "$(find ${imageContract.cronHeartbeatFile} -mmin -${CRON_HEARTBEAT_MAX_AGE_MINUTES} 2>/dev/null)" || exit 1`],
     startPeriod: Duration.seconds(120),
   },
   installOrUpgrade: {
@@ -71,7 +84,7 @@ export function moodleTaskDefinitions(
   const { data, cache, edge } = props;
   const {
     readonlyRootFilesystem, cpu, memoryMiB, cronCpu, cronMemoryMiB, installCpu, installMemoryMiB, adminUser, adminEmail, siteFullName, siteShortName,
-    forwardingProxies,
+    forwardingProxies, lifetime,
   } = settings;
   const environment: Record<string, string> = {
     MOODLE_WWWROOT: edge.siteUrl,
@@ -83,6 +96,10 @@ export function moodleTaskDefinitions(
     MOODLE_REDIS_PORT: Tokenization.stringifyNumber(cache.port),
     MOODLE_REDIS_TLS: cache.transitEncryption ? 'true' : 'false',
     MOODLE_DATAROOT: imageContract.dataRoot,
+    // A session lock left by a killed task frees that user's session within the longest request the edge waits for.
+    MOODLE_REDIS_LOCK_EXPIRE: String(lifetime.sessionLockExpiry.toSeconds()),
+    MOODLE_REDIS_LOCK_TIMEOUT: String(lifetime.sessionLockWait.toSeconds()),
+    MOODLE_CRON_EXPECTED_FREQUENCY: String(expectedCronFrequency(settings.cronIdleInterval).toSeconds()),
   };
   if (forwardingProxies > 0) environment.MOODLE_PROXY_HOPS = String(forwardingProxies);
   // A paused database answers once it has resumed: about 15 s, 30 s or more after a day paused (Aurora guide).
@@ -159,8 +176,11 @@ export function moodleTaskDefinitions(
   };
 
   const web = taskDefinition('WebTaskDefinition', 'web', { cpu, memoryMiB }, {
-    environment: { APACHE_MAX_REQUEST_WORKERS: String(apacheMaxRequestWorkers(memoryMiB)) },
-    stopTimeout: d.webStopTimeout,
+    environment: {
+      APACHE_MAX_REQUEST_WORKERS: String(apacheMaxRequestWorkers(memoryMiB)),
+      APACHE_GRACEFUL_SHUTDOWN_TIMEOUT: String(lifetime.gracefulStop.toSeconds()),
+    },
+    stopTimeout: lifetime.stopTimeout,
     web: true,
     healthCheck: containerHealthChecks.web,
   });

@@ -1,4 +1,4 @@
-import { defaultMaxConnections, instanceClassMemoryGiB } from '../../src/data/instance-memory';
+import { auroraServerlessMaxConnections, defaultMaxConnections, instanceClassMemoryGiB } from '../../src/data/instance-memory';
 
 describe('DB instance class memory (RDS User Guide, hardware specifications)', () => {
   test.each([
@@ -17,5 +17,19 @@ describe('DB instance class memory (RDS User Guide, hardware specifications)', (
     expect(defaultMaxConnections('t4g.small')).toBe(170);
     expect(defaultMaxConnections('m6g.xlarge')).toBe(1365);
     expect(defaultMaxConnections('m4.large')).toBeUndefined();
+  });
+});
+
+describe('Aurora MySQL Serverless v2 max_connections by maximum ACU (Aurora User Guide, Maximum connections for Aurora Serverless v2)', () => {
+  test.each([[1, 90], [4, 135], [8, 1000], [16, 2000], [32, 3000], [64, 4000], [128, 5000]])('the table: %p ACU -> %p', (acu, connections) => {
+    expect(auroraServerlessMaxConnections(acu)).toBe(connections);
+  });
+
+  test.each([[2, 90], [3.5, 90], [6, 135], [8.5, 1000], [256, 5000]])('a maximum between rows gets the lower row: %p ACU -> %p', (acu, connections) => {
+    expect(auroraServerlessMaxConnections(acu)).toBe(connections);
+  });
+
+  test('below 1 ACU (not a valid maximum) is not known', () => {
+    expect(auroraServerlessMaxConnections(0.5)).toBeUndefined();
   });
 });

@@ -123,7 +123,7 @@ describe('MoodleEdge without a domain, in us-east-1 (defaults)', () => {
     expect(edge.forwardingProxies).toBe(2);
   });
 
-  test('the target group speaks HTTP to the image port, checks the health path, drains in 30 s', () => {
+  test('the target group speaks HTTP to the image port, checks the health path, drains for the longest request (60 s) plus 5 s', () => {
     template.hasResourceProperties('AWS::ElasticLoadBalancingV2::TargetGroup', {
       Port: imageContract.containerPort,
       Protocol: 'HTTP',
@@ -132,7 +132,7 @@ describe('MoodleEdge without a domain, in us-east-1 (defaults)', () => {
       HealthyThresholdCount: 2,
       UnhealthyThresholdCount: 2,
       Matcher: { HttpCode: '200' },
-      TargetGroupAttributes: Match.arrayWith([{ Key: 'deregistration_delay.timeout_seconds', Value: '30' }]),
+      TargetGroupAttributes: Match.arrayWith([{ Key: 'deregistration_delay.timeout_seconds', Value: '65' }]),
     });
   });
 

@@ -115,12 +115,13 @@ $expected = [
     'debug' => 0,
     'debugdisplay' => 0,
     'getremoteaddrconf' => 3,
+    'maxeditingtime' => 1800,
     'session_handler_class' => '\core\session\redis',
     'session_redis_host' => 'master.cache.abc.euw1.cache.amazonaws.com',
     'session_redis_port' => 6380,
     'session_redis_prefix' => 'site1_sess_',
-    'session_redis_acquire_lock_timeout' => 120,
-    'session_redis_lock_expire' => 600,
+    'session_redis_acquire_lock_timeout' => 60,
+    'session_redis_lock_expire' => 60,
     'session_redis_max_retries' => 3,
     'session_redis_serializer_use_igbinary' => true,
     'session_redis_auth' => 'redis-token',
@@ -211,6 +212,16 @@ check('redis: default port 6379 and prefix mdl_sess_',
     ($cfg['session_redis_port'] ?? null) === 6379 && ($cfg['session_redis_prefix'] ?? null) === 'mdl_sess_');
 check('redis: no auth when MOODLE_REDIS_AUTH unset', !array_key_exists('session_redis_auth', $cfg));
 check('db type mariadb accepted', ($cfg['dbtype'] ?? null) === 'mariadb');
+check('cron: no expectedcronfrequency unless MOODLE_CRON_EXPECTED_FREQUENCY is set', !array_key_exists('expectedcronfrequency', $cfg));
+
+$tree = fake_tree();
+generate(['MOODLE_REDIS_LOCK_EXPIRE' => '20', 'MOODLE_REDIS_LOCK_TIMEOUT' => '21', 'MOODLE_CRON_EXPECTED_FREQUENCY' => '900',
+    'MOODLE_MAX_EDITING_TIME' => '600'] + base_env($tree));
+$cfg = load_cfg("$tree/config.php") ?? [];
+check('redis: session lock expiry and wait from the task definition',
+    ($cfg['session_redis_lock_expire'] ?? null) === 20 && ($cfg['session_redis_acquire_lock_timeout'] ?? null) === 21);
+check('cron: expectedcronfrequency and maxeditingtime from the task definition',
+    ($cfg['expectedcronfrequency'] ?? null) === 900 && ($cfg['maxeditingtime'] ?? null) === 600);
 
 // 7. Moodle 5.1 layout (public/) and MOODLE_CONFIG_PATH outside the tree (the image symlinks it).
 $tree = fake_tree(true);

@@ -107,8 +107,7 @@ describe('MoodleService defaults', () => {
       NetworkMode: 'awsvpc',
     });
     expect(web.PortMappings).toEqual([{ ContainerPort: 8080, Name: 'http', Protocol: 'tcp' }]);
-    expect(web.StopTimeout).toBeGreaterThan(25);
-    expect(web.StopTimeout).toBeLessThanOrEqual(120);
+    expect(web.StopTimeout).toBe(75);
   });
 
   test('every container: read-only root file system, www-data stated, memory limit, no capability, a health check', () => {
@@ -132,7 +131,7 @@ describe('MoodleService defaults', () => {
     const volumes = JSON.parse(/^VOLUME (\[.*\])$/m.exec(dockerfile)![1]);
     expect(volumes.sort()).toEqual(Object.values(writable).sort());
     expect(web.HealthCheck.Command[1]).toContain('http://127.0.0.1:8080/healthz.php');
-    expect(cron.HealthCheck.Command[1]).toContain('/run/moodle/cron-heartbeat -mmin -15');
+    expect(cron.HealthCheck.Command[1]).toContain('/run/moodle/cron-heartbeat -mmin -5');
   });
 
   test('web task configuration: role, wwwroot, database, Redis with TLS, Apache workers sized to memory', () => {
@@ -147,7 +146,13 @@ describe('MoodleService defaults', () => {
       MOODLE_REDIS_PORT: '6379',
       MOODLE_REDIS_TLS: 'true',
       MOODLE_DATAROOT: '/mnt/moodledata',
+      // The edge double's origin response timeout is the default 60 s: the session lock, and Apache's graceful stop plus 5 s.
+      MOODLE_REDIS_LOCK_EXPIRE: '60',
+      MOODLE_REDIS_LOCK_TIMEOUT: '60',
+      // One keep-alive run (10 minutes) and 5 minutes for the pass that ends it.
+      MOODLE_CRON_EXPECTED_FREQUENCY: '900',
       APACHE_MAX_REQUEST_WORKERS: '24',
+      APACHE_GRACEFUL_SHUTDOWN_TIMEOUT: '65',
     });
   });
 
@@ -299,8 +304,10 @@ describe('MoodleService defaults', () => {
     expect(install.Image).toEqual(web.Image);
     expect(cron.Image).toEqual(web.Image);
     const { MOODLE_ROLE: installRole, ...installEnvironment } = environmentOf(install);
-    const { MOODLE_ROLE: webRole, APACHE_MAX_REQUEST_WORKERS: workers, ...webEnvironment } = environmentOf(web);
-    expect([installRole, webRole, workers]).toEqual(['install-or-upgrade', 'web', '24']);
+    const {
+      MOODLE_ROLE: webRole, APACHE_MAX_REQUEST_WORKERS: workers, APACHE_GRACEFUL_SHUTDOWN_TIMEOUT: graceful, ...webEnvironment
+    } = environmentOf(web);
+    expect([installRole, webRole, workers, graceful]).toEqual(['install-or-upgrade', 'web', '24', '65']);
     expect(installEnvironment).toEqual({
       ...webEnvironment,
       MOODLE_ADMIN_USER: 'admin',
@@ -867,8 +874,8 @@ describe('MoodleService with a database that pauses (Aurora Serverless v2 at 0 A
   });
 
   test.each<[string, Duration, RegExp]>([
-    ['shorter than 15 minutes', Duration.minutes(5), /cronIdleInterval is 5 minutes; give 15 minutes to 1 day/],
-    ['longer than a day', Duration.days(2), /cronIdleInterval is 2 days; give 15 minutes to 1 day/],
+    ['shorter than 15 minutes', Duration.minutes(5), /cronIdleInterval is 5 minutes; give 15 minutes to 23 hours 30 minutes/],
+    ['longer than the cron alarm can wait', Duration.days(1), /cronIdleInterval is 1 day; give 15 minutes to 23 hours 30 minutes.*Give at most Duration\.minutes\(1410\)/],
   ])('a cronIdleInterval %s fails', (_name, cronIdleInterval, message) => {
     expect(() => build({ cronIdleInterval })).toThrow(message);
   });

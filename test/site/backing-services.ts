@@ -1,3 +1,4 @@
+import { ChildProcess } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { Processes, run, waitFor } from './processes';
@@ -64,6 +65,8 @@ export interface MariaDbOptions {
 /** MariaDB with TLS, a master user holding every privilege (like RDS's) and the site's database created. */
 export class MariaDb {
   readonly socket: string;
+  private serverArgs: string[] = [];
+  private server?: ChildProcess;
 
   constructor(private readonly processes: Processes, private readonly options: MariaDbOptions) {
     this.socket = path.join(options.dir, 'mariadb.sock');
@@ -82,16 +85,33 @@ export class MariaDb {
     ].join('\n'));
     run(requireTool('mariadb-install-db', 'mariadb-server-core'), ['--no-defaults', ...asRoot, `--datadir=${dir}/data`,
       '--skip-test-db', '--auth-root-authentication-method=socket']);
-    this.processes.start('mariadb', requireTool('mariadbd', 'mariadb-server-core'), [
+    this.serverArgs = [
       '--no-defaults', ...asRoot, `--datadir=${dir}/data`, `--socket=${this.socket}`, `--pid-file=${dir}/mariadb.pid`,
-      `--tmpdir=${dir}`, `--bind-address=${address}`, `--port=${port}`, '--skip-name-resolve', `--init-file=${init}`,
+      `--tmpdir=${dir}`, `--bind-address=${address}`, `--port=${port}`, '--skip-name-resolve',
       `--ssl-ca=${caFile}`, `--ssl-cert=${certificate.cert}`, `--ssl-key=${certificate.key}`,
       '--innodb-buffer-pool-size=256M', '--innodb-flush-log-at-trx-commit=2', '--skip-log-bin',
-    ]);
+    ];
+    await this.startServer([`--init-file=${init}`]);
+  }
+
+  private async startServer(extra: string[] = []): Promise<void> {
+    this.server = this.processes.start('mariadb', requireTool('mariadbd', 'mariadb-server-core'), [...this.serverArgs, ...extra]);
     await waitFor('MariaDB to accept connections', 30_000, async () => {
       this.sql('SELECT 1');
       return true;
     });
+  }
+
+  /** Restarts the server as a reboot does (a clean shutdown, down for `downMs`, then up with the same data); resolves once it answers. */
+  async restart(downMs: number): Promise<{ downAt: number; upAt: number }> {
+    const server = this.server!;
+    const stopped = new Promise((resolve) => server.once('exit', resolve));
+    server.kill('SIGTERM');
+    await stopped;
+    const downAt = Date.now();
+    await new Promise((resolve) => setTimeout(resolve, downMs));
+    await this.startServer();
+    return { downAt, upAt: Date.now() };
   }
 
   /** Creates (or replaces) a master user like RDS's, for a second stack's master secret. */
@@ -115,11 +135,28 @@ export interface RedisOptions {
   readonly tls: boolean;
   readonly certificate: Certificate;
   readonly caFile: string;
+  /** Another Redis this one replicates (a read replica of a replication group), at its address and port. */
+  readonly replicaOf?: string;
+  /** The process's name in the test's process list. @default 'redis' */
+  readonly name?: string;
 }
 
 /** Redis with TLS (no plain port) and AUTH, as ElastiCache with transit encryption and an AUTH token. */
 export class Redis {
   constructor(private readonly processes: Processes, private readonly options: RedisOptions) {}
+
+  get address(): string {
+    return this.options.address;
+  }
+
+  get port(): number {
+    return this.options.port;
+  }
+
+  /** A replica of this server at another address, with the same certificate, AUTH token and port (a replication group's reader). */
+  replica(address: string, dir: string): Redis {
+    return new Redis(this.processes, { ...this.options, address, dir, replicaOf: this.options.address, name: `redis-${address}` });
+  }
 
   async start(): Promise<void> {
     const { dir, address, port, password, tls, certificate, caFile } = this.options;
@@ -134,9 +171,10 @@ export class Redis {
       `dir ${dir}`,
       'save ""',
       'appendonly no',
+      ...(this.options.replicaOf ? [`replicaof ${this.options.replicaOf} ${port}`, `masterauth "${password}"`, ...(tls ? ['tls-replication yes'] : [])] : []),
       '',
     ].join('\n'));
-    this.processes.start('redis', requireTool('redis-server', 'redis-server'), [conf]);
+    this.processes.start(this.options.name ?? 'redis', requireTool('redis-server', 'redis-server'), [conf]);
     await waitFor('Redis to answer PING', 15_000, async () => (this.cli('PING').trim() === 'PONG' ? true : undefined));
   }
 

@@ -127,7 +127,9 @@ export class LocalSite {
     run('tar', ['-xf', source, '--strip-components=1', '-C', this.tree]);
     // The test's slow page for graceful-stop checks (code is read-only in the image; this file exists only here).
     fs.writeFileSync(path.join(this.docroot(), 'site-test-slow.php'),
-      "<?php\nsleep((int) ($_GET['s'] ?? 3));\nheader('Content-Type: text/plain');\necho \"slow request finished\\n\";\n");
+      // Wall-clock seconds: sleep() returns early when a signal (Apache's graceful stop) reaches the process.
+      "<?php\n$end = microtime(true) + (int) ($_GET['s'] ?? 3);\nwhile (($left = $end - microtime(true)) > 0) { usleep((int) ($left * 1e6)); }\n" +
+      "header('Content-Type: text/plain');\necho \"slow request finished\\n\";\n");
     // As in the image: config.php is a symlink to the file the entrypoint writes at start.
     const configPath = this.containerToLocal('/run/moodle/config.php', 'shared');
     fs.symlinkSync(configPath, path.join(this.tree, 'config.php'));
@@ -312,6 +314,7 @@ export class LocalSite {
         // /etc/apache2/envvars in the image: the docroot, and the worker count with the Dockerfile's default.
         MOODLE_DOCROOT: this.docroot(),
         APACHE_MAX_REQUEST_WORKERS: processEnv.APACHE_MAX_REQUEST_WORKERS ?? '40',
+        APACHE_GRACEFUL_SHUTDOWN_TIMEOUT: processEnv.APACHE_GRACEFUL_SHUTDOWN_TIMEOUT ?? '65',
       });
     }
     const entrypoint = path.join(IMAGE_DIR, 'bin', 'entrypoint.sh');

@@ -52,13 +52,18 @@ export class Viewer {
     return response;
   }
 
+  /** The Cookie header this viewer sends. */
+  cookieHeader(): string {
+    return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+  }
+
   cookie(name: string): string | undefined {
     return this.cookies.get(name);
   }
 
   request(method: string, path: string, body?: string, headers: Record<string, string> = {}): Promise<Response> {
     const started = Date.now();
-    const cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+    const cookie = this.cookieHeader();
     return new Promise((resolve, reject) => {
       const req = https.request({
         host: this.options.edgeAddress,

@@ -72,6 +72,14 @@ $cfg = [
     // which viewer-address.php sets from the entries the proxies in front of the task appended.
     'getremoteaddrconf' => 3,
 ];
+// Forum posts are mailed once older than this; cron's idle mode waits for it (MOODLE_MAX_EDITING_TIME in entrypoint.sh
+// too), so it is fixed here rather than in the admin pages, where the two could disagree.
+$cfg['maxeditingtime'] = env_int('MOODLE_MAX_EDITING_TIME', 1800);
+// How far apart cron.php starts by design (a keep-alive run, or an idle interval): Moodle's cron check warns beyond it.
+$cronfrequency = env_int('MOODLE_CRON_EXPECTED_FREQUENCY', 0);
+if ($cronfrequency > 0) {
+    $cfg['expectedcronfrequency'] = $cronfrequency;
+}
 $proxies = env_int('MOODLE_PROXY_HOPS', 0);
 if ($proxies > 5) {
     config_error("MOODLE_PROXY_HOPS must be the number of proxies in front of the task (0 to 5), got '$proxies'");
@@ -88,8 +96,10 @@ if ($redishost !== null) {
         'session_redis_host' => $redishost,
         'session_redis_port' => env_int('MOODLE_REDIS_PORT', 6379),
         'session_redis_prefix' => $prefix . 'sess_',
-        'session_redis_acquire_lock_timeout' => env_int('MOODLE_REDIS_LOCK_TIMEOUT', 120),
-        'session_redis_lock_expire' => env_int('MOODLE_REDIS_LOCK_EXPIRE', 600),
+        // The task definitions set both to the edge's origin response timeout: no viewer waits longer for a page, so a
+        // lock left by a killed task frees the session by then, and a request waiting for a lock gives up when its viewer does.
+        'session_redis_acquire_lock_timeout' => env_int('MOODLE_REDIS_LOCK_TIMEOUT', 60),
+        'session_redis_lock_expire' => env_int('MOODLE_REDIS_LOCK_EXPIRE', 60),
         // config-dist.php says session_redis_maxretries; lib/classes/session/redis.php reads this name.
         'session_redis_max_retries' => env_int('MOODLE_REDIS_MAX_RETRIES', 3),
         'session_redis_serializer_use_igbinary' => true,

@@ -38,9 +38,34 @@ admin_cli() { "$PHP" "$CLI_DIR/$1" "${@:2}"; }
 # shellcheck source=site-transfer.sh
 source "$BIN_DIR/site-transfer.sh"
 
+# The rule that puts the viewer's address in MOODLE_VIEWER_ADDR for the access log: the entry of X-Forwarded-For that
+# many from the end, as viewer-address.php picks it for Moodle (none when the header has fewer entries).
+write_viewer_address_rule() {
+  local hops="${MOODLE_PROXY_HOPS:-0}" rule
+  if [[ $hops -eq 0 ]]; then
+    rule='SetEnvIf Remote_Addr "^(.+)$" MOODLE_VIEWER_ADDR=$1'
+  else
+    rule="SetEnvIf X-Forwarded-For \"^(?:.*,)?\\s*([^,\\s]+)\\s*(?:,[^,]*){$(( hops - 1 ))}\$\" MOODLE_VIEWER_ADDR=\$1"
+  fi
+  mkdir -p "$MOODLE_RUNTIME_DIR/apache"
+  printf '%s\n' "$rule" > "$MOODLE_RUNTIME_DIR/apache/viewer-address.conf"
+}
+
+# apache2-foreground (php:apache images) sources /etc/apache2/envvars and runs apache2 -DFOREGROUND. Apache kills its
+# children at once on SIGTERM: this shell stays in front and turns SIGTERM (and SIGINT) into SIGWINCH, Apache's
+# graceful stop, so requests in flight finish (up to GracefulShutdownTimeout) whichever signal the stop sends.
 run_web() {
-  # apache2-foreground (php:apache images) sources /etc/apache2/envvars and execs apache2 -DFOREGROUND.
-  exec apache2-foreground
+  local apache status=0
+  write_viewer_address_rule
+  apache2-foreground &
+  apache=$!
+  trap 'kill -WINCH "$apache" 2>/dev/null || true' TERM INT WINCH
+  # A trapped signal ends wait early (status > 128) while Apache still runs: wait again until it has gone.
+  while kill -0 "$apache" 2>/dev/null; do
+    status=0
+    wait "$apache" || status=$?
+  done
+  exit "$status"
 }
 
 # Seconds since a web request last reached Moodle (request-activity.php touches the marker at most once a
@@ -58,14 +83,21 @@ seconds_since_request() {
 # within MOODLE_CRON_IDLE_POLL seconds. Deciding reads a file's age, never the database.
 run_cron() {
   local keepalive="${MOODLE_CRON_KEEPALIVE:-600}" idle_interval="${MOODLE_CRON_IDLE_INTERVAL:-0}"
-  local idle_after="${MOODLE_CRON_IDLE_AFTER:-900}" poll="${MOODLE_CRON_IDLE_POLL:-30}"
-  local child=0 stopping=0 status last_run=0 idle
+  # Idle starts once a forum post written just before the last request has been mailed: Moodle mails a post only once
+  # it is older than maxeditingtime (MOODLE_MAX_EDITING_TIME, fixed in config.php, Moodle's default 30 minutes), at the end of one more run.
+  local idle_after="${MOODLE_CRON_IDLE_AFTER:-$(( ${MOODLE_MAX_EDITING_TIME:-1800} + keepalive ))}" poll="${MOODLE_CRON_IDLE_POLL:-30}"
+  local beat="${MOODLE_CRON_HEARTBEAT_INTERVAL:-60}" heartbeat="$MOODLE_RUNTIME_DIR/cron-heartbeat"
+  local child=0 stopping=0 status last_run=0 idle beating
   # ECS sends the image STOPSIGNAL (SIGWINCH) or SIGTERM: pass SIGTERM on to cron.php, which Moodle handles.
   trap 'stopping=1; if [[ $child -gt 0 ]]; then kill -TERM "$child" 2>/dev/null || true; fi' TERM INT WINCH
   # PHP itself in the background (not a shell function, which would be a subshell): $! is cron.php.
+  # The container health check reads the heartbeat's age: touched at every loop, and every $beat seconds while
+  # cron.php runs, so a run that lasts hours (a large course backup) is not mistaken for a hung loop.
   run_cron_php() {
     "$PHP" "$CLI_DIR/cron.php" "$@" &
     child=$!
+    ( while kill -0 "$child" 2>/dev/null; do touch "$heartbeat"; sleep "$beat"; done ) &
+    beating=$!
     status=0
     wait "$child" || status=$?
     if [[ $stopping -eq 1 ]]; then
@@ -76,6 +108,8 @@ run_cron() {
     elif [[ $status -ne 0 ]]; then
       log "cron.php exited with $status"
     fi
+    kill "$beating" 2>/dev/null || true
+    wait "$beating" 2>/dev/null || true
     child=0
     last_run=$(date +%s)
   }
@@ -88,8 +122,7 @@ run_cron() {
     child=0
   }
   while [[ $stopping -eq 0 ]]; do
-    # The container health check reads this file's age (at most one keep-alive run, 10 minutes, between two loops).
-    touch "$MOODLE_RUNTIME_DIR/cron-heartbeat"
+    touch "$heartbeat"
     idle=$(seconds_since_request)
     if [[ $idle_interval -gt 0 && $idle -ge $idle_after ]]; then
       if [[ $(( $(date +%s) - last_run )) -ge $idle_interval ]]; then
