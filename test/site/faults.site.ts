@@ -5,6 +5,7 @@ import * as path from 'path';
 import { Redis } from './backing-services';
 import { ADDRESSES, LocalSite, PROJECT_DIR, SITE_HOST, Task } from './local-site';
 import { alive, exited, sleep, waitFor } from './processes';
+import { dependentSteps } from './steps';
 import { edgeBehaviors } from './task-definitions';
 import { isLoggedIn, Response, Viewer } from './viewer';
 
@@ -20,7 +21,6 @@ const ARTIFACTS = path.join(PROJECT_DIR, 'test', '.site-artifacts-faults');
 const WEB_ADDRESSES = ['127.0.0.11', '127.0.0.12', '127.0.0.13', '127.0.0.14', '127.0.0.15', '127.0.0.16'];
 
 let site: LocalSite;
-let failed = false;
 const web: Task[] = [];
 
 beforeAll(async () => {
@@ -46,17 +46,7 @@ afterAll(async () => {
   }
 });
 
-function step(name: string, fn: () => Promise<void>, timeoutMs = 120_000): void {
-  test(name, async () => {
-    if (failed) throw new Error('skipped: an earlier step failed');
-    try {
-      await fn();
-    } catch (e) {
-      failed = true;
-      throw e;
-    }
-  }, timeoutMs);
-}
+const step = dependentSteps();
 
 const viewer = (localAddress?: string) => new Viewer({ host: SITE_HOST, edgeAddress: ADDRESSES.edge, caFile: site.ca.caFile, localAddress });
 const admin = () => ({
