@@ -94,7 +94,7 @@ export class MoodleEdge extends Construct implements IMoodleEdge {
       Annotations.of(this).addWarningV2('moodle-on-fargate:edge:originResponseTimeoutStop',
         `originResponseTimeout is ${originResponseTimeout.toSeconds()} s, but a stopping web task (a deploy, a Fargate Spot interruption with its two minutes' notice) lets requests finish for at most ${LONGEST_GRACEFUL_REQUEST_SECONDS} s: longer requests are cut then. Give at most Duration.seconds(${LONGEST_GRACEFUL_REQUEST_SECONDS}), or acknowledge this warning.`);
     }
-    if (!Token.isUnresolved(originResponseTimeout.toSeconds()) && originResponseTimeout.toSeconds() > edgeLimits.originResponseTimeoutQuotaSeconds) {
+    if (originResponseTimeout.toSeconds() > edgeLimits.originResponseTimeoutQuotaSeconds) {
       Annotations.of(this).addWarningV2('moodle-on-fargate:edge:originResponseTimeoutQuota',
         `originResponseTimeout is ${originResponseTimeout.toSeconds()} s: CloudFront accepts more than 60 s only after a Service Quotas increase of "Response timeout per origin" in this account; request it before deploying.`);
     }

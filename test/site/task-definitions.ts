@@ -39,6 +39,10 @@ export interface RoleContainer {
   readonly user?: string;
   readonly cpu: number;
   readonly memoryMiB: number;
+  /** Seconds between the container's stop signal and SIGKILL. */
+  readonly stopTimeout?: number;
+  /** The container health check's command (`CMD-SHELL`, then the shell line). */
+  readonly healthCheckCommand?: string[];
 }
 
 export function readTemplate(file: string): CfnTemplate {
@@ -77,6 +81,8 @@ export function roleContainers(template: CfnTemplate): Record<string, RoleContai
       user: moodle.User,
       cpu: Number(res.Properties!.Cpu),
       memoryMiB: Number(res.Properties!.Memory),
+      stopTimeout: moodle.StopTimeout,
+      healthCheckCommand: moodle.HealthCheck?.Command,
     };
   }
   return roles;
@@ -160,10 +166,23 @@ function resolveList(template: CfnTemplate, value: CfnValue, lookup: (ref: Resou
 /** The web target group's health check, as the load balancer runs it. */
 export interface HealthCheck { readonly path: string; readonly port: number; readonly matcher: string }
 
+/** The template's one resource of this type (the site test runs one site per template). */
+function onlyResource(template: CfnTemplate, type: string): CfnResource {
+  const found = Object.values(template.Resources).filter((r) => r.Type === type);
+  if (found.length !== 1) throw new Error(`expected one ${type}, found ${found.length}`);
+  return found[0];
+}
+
+function attributesOf(list: Array<{ Key: string; Value: unknown }> | undefined): Record<string, string> {
+  const attributes: Record<string, string> = {};
+  for (const { Key, Value } of list ?? []) {
+    if (typeof Value === 'string') attributes[Key] = Value;
+  }
+  return attributes;
+}
+
 export function webHealthCheck(template: CfnTemplate): HealthCheck {
-  const groups = Object.values(template.Resources).filter((r) => r.Type === 'AWS::ElasticLoadBalancingV2::TargetGroup');
-  if (groups.length !== 1) throw new Error(`expected one target group, found ${groups.length}`);
-  const p = groups[0].Properties!;
+  const p = onlyResource(template, 'AWS::ElasticLoadBalancingV2::TargetGroup').Properties!;
   return { path: p.HealthCheckPath, port: Number(p.Port), matcher: p.Matcher?.HttpCode ?? '200' };
 }
 
@@ -175,9 +194,7 @@ export interface EdgeBehaviors {
 }
 
 export function edgeBehaviors(template: CfnTemplate): EdgeBehaviors {
-  const distributions = Object.values(template.Resources).filter((r) => r.Type === 'AWS::CloudFront::Distribution');
-  if (distributions.length !== 1) throw new Error(`expected one distribution, found ${distributions.length}`);
-  const config = distributions[0].Properties!.DistributionConfig;
+  const config = onlyResource(template, 'AWS::CloudFront::Distribution').Properties!.DistributionConfig;
   const origin = config.Origins[0];
   const originConfig = origin.VpcOriginConfig ?? origin.CustomOriginConfig;
   return {
@@ -188,13 +205,12 @@ export function edgeBehaviors(template: CfnTemplate): EdgeBehaviors {
 
 /** Load balancer attributes (for example how it treats X-Forwarded-For). */
 export function loadBalancerAttributes(template: CfnTemplate): Record<string, string> {
-  const balancers = Object.values(template.Resources).filter((r) => r.Type === 'AWS::ElasticLoadBalancingV2::LoadBalancer');
-  if (balancers.length !== 1) throw new Error(`expected one load balancer, found ${balancers.length}`);
-  const attributes: Record<string, string> = {};
-  for (const { Key, Value } of balancers[0].Properties!.LoadBalancerAttributes ?? []) {
-    if (typeof Value === 'string') attributes[Key] = Value;
-  }
-  return attributes;
+  return attributesOf(onlyResource(template, 'AWS::ElasticLoadBalancingV2::LoadBalancer').Properties!.LoadBalancerAttributes);
+}
+
+/** The web target group's attributes (for example its deregistration delay). */
+export function targetGroupAttributes(template: CfnTemplate): Record<string, string> {
+  return attributesOf(onlyResource(template, 'AWS::ElasticLoadBalancingV2::TargetGroup').Properties!.TargetGroupAttributes);
 }
 
 /** The properties of a resource, for the generated secrets' templates and the database's name. */
