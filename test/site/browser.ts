@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { chromium, Browser, Page } from 'playwright-core';
+import { chromium, Browser, Locator, Page } from 'playwright-core';
 import { requireTool } from './backing-services';
 
 /**
@@ -19,7 +19,11 @@ export async function launchBrowser(siteHost: string, edgeAddress: string): Prom
 export async function newPage(browser: Browser): Promise<Page> {
   const context = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1280, height: 900 } });
   context.setDefaultTimeout(30_000);
-  return context.newPage();
+  const page = await context.newPage();
+  // Moodle's user tours (tool_usertours) open when their JavaScript has loaded, which can be after an action began;
+  // Playwright runs this handler whenever the tour covers an element an action waits for: end it, as a user would.
+  await page.addLocatorHandler(page.locator('[data-flexitour="backdrop"]'), endUserTour);
+  return page;
 }
 
 export async function logIn(page: Page, origin: string, username: string, password: string): Promise<void> {
@@ -58,28 +62,17 @@ export async function addFileResource(page: Page, origin: string, courseId: numb
 }
 
 export async function logOut(page: Page): Promise<void> {
-  await endUserTour(page);
   await page.click('#user-menu-toggle');
-  // A user tour that opens late (Moodle shows new users one on course pages) covers the menu: end it, as a user would.
-  const logout = page.locator('a[href*="/login/logout.php"]').first();
-  try {
-    await logout.click({ timeout: 5_000 });
-  } catch {
-    await endUserTour(page);
-    if (!await logout.isVisible()) await page.click('#user-menu-toggle');
-    await logout.click();
-  }
+  await page.locator('a[href*="/login/logout.php"]').first().click();
   await page.waitForSelector('#user-menu-toggle', { state: 'detached' });
 }
 
-/** Ends Moodle's user tour (tool_usertours) if one is open. */
-async function endUserTour(page: Page): Promise<void> {
-  const tour = page.locator('[data-flexitour="container"]');
-  if (await tour.count() === 0 || !await tour.first().isVisible()) return;
-  const end = tour.locator('[data-role="end"]');
+/** Ends the open user tour whose backdrop is given: its step's end button, else Escape (tour.js ends a tour on it). */
+async function endUserTour(backdrop: Locator): Promise<void> {
+  const end = backdrop.page().locator('[data-flexitour="container"] [data-role="end"]');
   if (await end.count() > 0) await end.first().click();
-  else await page.keyboard.press('Escape');
-  await tour.first().waitFor({ state: 'hidden', timeout: 5_000 });
+  else await backdrop.page().keyboard.press('Escape');
+  await backdrop.waitFor({ state: 'hidden', timeout: 5_000 });
 }
 
 export async function screenshot(page: Page, dir: string, name: string): Promise<string> {
