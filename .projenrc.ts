@@ -136,10 +136,17 @@ project.addTask('benchmark:site', {
   ],
 });
 project.addTask('benchmark:load', {
-  description: "Run Moodle's own XS load-test plan with Apache JMeter (assembled from Maven Central) on the local site, per web configuration (the image's, the one before it, event MPM + PHP-FPM), with and without idle load balancer connections; needs root",
+  description: "Measure the requests/s one web task of each preset's size (args: DEVELOPMENT, PRODUCTION; default both) serves at p95 < 1 s with Moodle's own load-test plan and Apache JMeter (assembled from Maven Central) on the local site, prefork + mod_php against event MPM + PHP-FPM; needs root",
+  steps: [
+    { exec: 'bash scripts/synth-examples.sh minimal production-domain' },
+    { exec: 'ts-node -T --project tsconfig.dev.json scripts/benchmark-load.ts', receiveArgs: true },
+  ],
+});
+project.addTask('benchmark:db-tls', {
+  description: 'Print what verified TLS to the database and Redis costs per connection and on the login page (the image against no database TLS and the CA bundle before) on the local site; needs root',
   steps: [
     { exec: 'bash scripts/synth-examples.sh minimal' },
-    { exec: 'ts-node -T --project tsconfig.dev.json scripts/benchmark-load.ts', receiveArgs: true },
+    { exec: 'ts-node -T --project tsconfig.dev.json scripts/benchmark-db-tls.ts', receiveArgs: true },
   ],
 });
 project.addTask('benchmark:install', {

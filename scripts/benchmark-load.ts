@@ -1,112 +1,113 @@
-// Benchmark (not a test): Moodle's own load-test plan (admin/tool/generator, size XS) run by Apache JMeter
-// against the local site of test/site (one web task of the default example, limited to its Fargate CPU share,
-// behind the local edge), for each web server configuration below, in one run:
-// - capacity: the plan with its throttle lifted and more users, without and with idle keep-alive connections
-//   held open to the task as load balancer nodes hold them;
-// - acceptance: the plan as Moodle writes it (XS: 1 user, 120 samples a minute) with the idle connections;
-// - sustained: the capacity runs' users at 70 % of the image's measured capacity, with the idle connections.
-// Prints per sampler and in total requests, errors, median and p95, throughput, and the web task's CPU and
-// memory, then one table with each configuration's ratios to the first. Compare within one run only.
-// Usage: npx projen benchmark:load [-- users loops]   (capacity and sustained runs; default 8 users, 1 loop)
+// Benchmark (not a test): the requests per second one web task of each preset's size serves with p95 < 1 s and no
+// errors, for two web tiers: the image's (prefork + mod_php) and event MPM + PHP-FPM (pm static, one child per worker).
+// One local site of test/site (the minimal example installed; MariaDB, Redis, the local edge) serves every preset: the
+// web task gets the preset's CPU share, memory limit and Apache workers from its synthesized template (DEVELOPMENT:
+// the minimal example, PRODUCTION: production-domain), and as many idle load balancer connections as it has workers.
+// Load is Moodle's own JMeter plan (admin/tool/generator: XS for DEVELOPMENT, S for PRODUCTION) with its throttle
+// stepped: step k offers (k + 1) units, a unit being 2 requests/s per vCPU, each step about a minute on a new task,
+// until a step fails (p95 >= 1 s or an error) or 12 steps passed. Prints each step (throughput, latency, the web
+// task's, the database's and the cache's CPU) and a capacity table. Compare within one run only.
+// Usage (as root): npx projen benchmark:load [PRESET...]   (DEVELOPMENT, PRODUCTION; default both; synthesizes both examples)
+//   or, with cdk.out/examples/minimal and production-domain synthesized: npx ts-node -T --project tsconfig.dev.json scripts/benchmark-load.ts [PRESET...]
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as http from 'http';
+import * as os from 'os';
 import * as path from 'path';
 import { IdleConnections } from './load/idle-connections';
-import { RunFigures, runPlan } from './load/jmeter';
-import { patchPlan } from './load/moodle-plan';
-import { taskUsage } from './load/task-usage';
-import { ADDRESSES, LocalSite, PROJECT_DIR, SITE_HOST, Task } from '../test/site/local-site';
+import { RunFigures, runPlan, SamplerFigures } from './load/jmeter';
+import { patchPlan, planShape, PlanShape, WARM_UP_THREAD_GROUP } from './load/moodle-plan';
+import type { MeasuredPreset, TaskMeasurement } from './load/preset-capacity';
+import { machineBusyCpuSeconds, processCpuSeconds, taskUsage } from './load/task-usage';
+import { ADDRESSES, LocalSite, PROJECT_DIR, SITE_HOST, SiteTemplate, Task } from '../test/site/local-site';
 import { PhpFpmOptions } from '../test/site/php-fpm';
 
-const USERS = Number(process.argv[2] ?? 8);
-const LOOPS = Number(process.argv[3] ?? 1);
-const TEMPLATE = path.join(PROJECT_DIR, 'cdk.out', 'examples', 'minimal', 'MoodleMinimal.template.json');
+const EXAMPLES = path.join(PROJECT_DIR, 'cdk.out', 'examples');
+const PRESETS: Record<MeasuredPreset, { readonly template: string; readonly plan: string; readonly users?: number }> = {
+  // XS's pages, 8 users (the plan has 1, who waits for each answer: one request at a time whatever the throttle; its
+  // users file is shared round the threads): S's 30 users alone exceed p95 1 s at 0.25 vCPU, whatever the throttle.
+  DEVELOPMENT: { template: path.join(EXAMPLES, 'minimal', 'MoodleMinimal.template.json'), plan: 'XS', users: 8 },
+  PRODUCTION: { template: path.join(EXAMPLES, 'production-domain', 'MoodleProduction.template.json'), plan: 'S' },
+};
 /** CloudFront's default origin response timeout: a slower answer is a 504 to the viewer. */
 const RESPONSE_TIMEOUT_MS = 60_000;
-/** A run still going after this is stopped and counted as it stands (a starved task answers after minutes, or never). */
-const RUN_DEADLINE_MS = 150_000;
-/** The acceptance criterion of the plan as Moodle writes it. */
 const ACCEPTABLE_P95_MS = 1000;
+const MAX_STEPS = 12;
+/** Requests per second per vCPU in one step of the offered rate. */
+const UNIT_PER_VCPU = 2;
+const STEP_SECONDS = 60;
+/** Below this share of the offered rate, the plan's users (each waits for its answer) set the rate, not the throttle. */
+const CLIENT_BOUND_SHARE = 0.9;
 
-/** Before issue 15: the load balancer's idle timeout (at most 185 s) below Apache's keep-alive timeout. */
-const KEEPALIVE_190 = 'KeepAlive On\nKeepAliveTimeout 190\nMaxKeepAliveRequests 0';
+interface WebSize { readonly cpu: number; readonly memoryMiB: number; readonly workers: number }
 
-interface WebConfiguration {
+interface Tier {
   readonly name: string;
   readonly apacheOverrides: string;
   readonly phpFpm?: PhpFpmOptions;
-  /** The configuration the others' ratios are to. */
-  readonly baseline?: boolean;
 }
 
-function configurations(workers: number): WebConfiguration[] {
+function tiers(workers: number): Tier[] {
   return [
-    { name: 'prefork + mod_php, KeepAlive Off (image)', apacheOverrides: '' },
-    { name: 'prefork + mod_php, KeepAlive On 190 s (before)', apacheOverrides: KEEPALIVE_190, baseline: true },
+    { name: 'prefork + mod_php', apacheOverrides: '' },
     {
-      name: `event + PHP-FPM ${workers} children, KeepAlive On 190 s`,
+      name: `event + PHP-FPM (${workers} children)`,
       // Idle connections wait in the event MPM's listener, not in a thread: threads are cheap, PHP is what is counted.
-      apacheOverrides: `${KEEPALIVE_190}\nThreadsPerChild 25\nMaxRequestWorkers 100`,
+      apacheOverrides: 'KeepAlive On\nKeepAliveTimeout 190\nMaxKeepAliveRequests 0\nThreadsPerChild 25\nMaxRequestWorkers 100',
       phpFpm: { maxChildren: workers },
     },
   ];
 }
 
-/** The share of the image's measured capacity the sustained runs offer: headroom a site should keep. */
-const SUSTAINED_SHARE = 0.7;
+interface Plan { readonly size: string; readonly file: string; readonly usersFile: string; readonly shape: PlanShape; readonly users: number }
 
-interface RunKind {
-  readonly name: string;
-  readonly idle: boolean;
-  /** JMeter properties: none runs the plan as Moodle wrote it. */
-  readonly properties: Record<string, string>;
+interface Step {
+  readonly offeredPerSecond: number;
+  readonly figures: RunFigures;
+  readonly idleResponses: number;
+  readonly failure?: string;
 }
 
-function runs(sustainedPerSecond: number | undefined): RunKind[] {
-  const lifted = { users: `${USERS}`, loops: `${LOOPS}`, rampup: '1' };
-  return [
-    { name: `capacity (${USERS} users x ${LOOPS} loops, throttle lifted)`, idle: false, properties: { ...lifted, throughput: '100000' } },
-    { name: `capacity (${USERS} users x ${LOOPS} loops, throttle lifted)`, idle: true, properties: { ...lifted, throughput: '100000' } },
-    { name: 'acceptance (the XS plan as written)', idle: true, properties: {} },
-    ...(sustainedPerSecond ? [{
-      name: `sustained (${USERS} users x ${LOOPS} loops at ${sustainedPerSecond.toFixed(2)} requests/s, ${SUSTAINED_SHARE * 100} % of the image's capacity)`,
-      idle: true,
-      properties: { ...lifted, throughput: (sustainedPerSecond * 60).toFixed(1) },
-    }] : []),
-  ];
+interface Capacity {
+  readonly preset: MeasuredPreset;
+  readonly size: WebSize;
+  readonly plan: string;
+  readonly tier: Tier;
+  /** The last step that passed, and the one after it (none when every step passed). */
+  readonly passed?: Step;
+  readonly next?: Step;
 }
 
-interface Row {
-  readonly configuration: string;
-  readonly run: string;
-  readonly idle: number;
-  readonly baseline: boolean;
-  readonly figures: RunFigures & { readonly idleResponses: number };
+/** The installed site, JMeter, and a folder for plans and results. */
+interface Bench { readonly site: LocalSite; readonly jmeterHome: string; readonly work: string }
+
+function webSize(preset: MeasuredPreset): WebSize {
+  const file = PRESETS[preset].template;
+  if (!fs.existsSync(file)) throw new Error(`${file} not found: run npx projen benchmark:load, which synthesizes the examples first`);
+  const web = new SiteTemplate(file).role('web');
+  const workers = Number(web.environment.APACHE_MAX_REQUEST_WORKERS);
+  if (!Number.isInteger(workers)) throw new Error(`the web task definition of ${path.basename(file)} sets no literal APACHE_MAX_REQUEST_WORKERS`);
+  return { cpu: web.cpu, memoryMiB: web.memoryMiB, workers };
 }
 
-function printRun(row: Row): void {
-  const { figures } = row;
-  console.log(`\n== ${row.configuration} | ${row.run} | ${row.idle} idle connections${figures.stoppedAtDeadline ? ` | stopped after ${RUN_DEADLINE_MS / 1000} s` : ''} ==`);
-  for (const sampler of [...figures.samplers, figures.total]) {
-    console.log(`${sampler.label.padEnd(28)} requests ${String(sampler.requests).padStart(4)}  errors ${String(sampler.errors).padStart(3)}  ` +
-      `median ${String(sampler.medianMs).padStart(6)} ms  p95 ${String(sampler.p95Ms).padStart(6)} ms`);
-  }
-  console.log(`throughput ${figures.throughputPerSecond.toFixed(2)} requests/s; web task CPU ${figures.cpuCores.toFixed(2)} cores on average, ` +
-    `memory peak ${figures.memoryPeakMiB.toFixed(0)} MiB (proportional set size); idle connections answered ${figures.idleResponses}`);
-}
-
-function printComparison(rows: Row[]): void {
-  console.log('\n| configuration | run | idle conns | requests | errors | median ms | p95 ms | req/s (ratio) | CPU cores | memory MiB | p95 < 1 s, 0 errors |');
-  console.log('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |');
-  for (const row of rows) {
-    const base = rows.find((other) => other.baseline && other.run === row.run && other.idle === row.idle) ?? row;
-    const { total } = row.figures;
-    const ratio = row.figures.throughputPerSecond / base.figures.throughputPerSecond;
-    const pass = total.errors === 0 && total.p95Ms < ACCEPTABLE_P95_MS && !row.figures.stoppedAtDeadline;
-    console.log(`| ${row.configuration} | ${row.run} | ${row.idle} | ${total.requests} | ${total.errors} | ${total.medianMs} | ${total.p95Ms} | ` +
-      `${row.figures.throughputPerSecond.toFixed(2)} (x${ratio.toFixed(2)}) | ${row.figures.cpuCores.toFixed(2)} | ${row.figures.memoryPeakMiB.toFixed(0)} | ${pass ? 'yes' : 'no'} |`);
-  }
+/** A test course and plan of this size (maketestcourse.php, maketestplan.php), patched for the local edge. */
+function makePlan(site: LocalSite, size: string, work: string, users?: number): Plan {
+  const shortname = `loadtest_${size.toLowerCase()}`;
+  const cli = (script: string, args: string[]) => site.moodleCliChecked('install-or-upgrade', script, args);
+  cli('../tool/generator/cli/maketestcourse.php', [`--shortname=${shortname}`, `--size=${size}`, '--bypasscheck']);
+  cli('../tool/generator/cli/maketestplan.php', [`--shortname=${shortname}`, `--size=${size}`, '--bypasscheck', '--updateuserspassword']);
+  // The files maketestplan.php just stored.
+  const stored = (extension: string) => {
+    const hash = site.database.sql(
+      `SELECT contenthash FROM mdl_files WHERE component = 'tool_generator' AND filename LIKE '%.${extension}' ORDER BY id DESC LIMIT 1`, 'moodle').trim();
+    return fs.readFileSync(path.join(site.dataroot, 'filedir', hash.slice(0, 2), hash.slice(2, 4), hash), 'utf8');
+  };
+  const xml = stored('jmx');
+  const shape = planShape(xml);
+  const plan = { size, file: path.join(work, `plan-${size}.jmx`), usersFile: path.join(work, `users-${size}.csv`), shape, users: users ?? shape.users };
+  fs.writeFileSync(plan.file, patchPlan(xml, { host: SITE_HOST, address: ADDRESSES.edge, responseTimeoutMs: RESPONSE_TIMEOUT_MS }));
+  fs.writeFileSync(plan.usersFile, stored('csv'));
+  return plan;
 }
 
 /** A task that has served pages before (OPcache filled, as in a task that has run a while): the plan's public pages, a few times. */
@@ -124,6 +125,7 @@ async function warmUp(task: Task): Promise<void> {
 
 /** Stops every process group of the task (a PHP-FPM master has its own) and waits for its entrypoint. */
 async function stopTask(task: Task): Promise<void> {
+  if (task.process.exitCode !== null || task.process.signalCode !== null) return;
   const exited = new Promise((resolve) => task.process.once('exit', resolve));
   for (const group of task.processGroups()) {
     try {
@@ -135,73 +137,154 @@ async function stopTask(task: Task): Promise<void> {
   await exited;
 }
 
+const ms = (figures: SamplerFigures) => `${figures.medianMs}/${figures.p95Ms}/${figures.p99Ms}`;
+const cores = (value: number | undefined) => (value ?? NaN).toFixed(2);
+
+function failure(figures: RunFigures): string | undefined {
+  const { total } = figures;
+  if (figures.stoppedAtDeadline) return 'stopped at its deadline';
+  if (total.requests === 0) return 'no requests';
+  if (total.errors > 0) return `${total.errors} errors`;
+  if (total.p95Ms >= ACCEPTABLE_P95_MS) return `p95 ${total.p95Ms} ms`;
+  return undefined;
+}
+
+async function runStep({ site, jmeterHome, work }: Bench, run: {
+  name: string; size: WebSize; tier: Tier; plan: Plan; offeredPerSecond: number;
+}): Promise<Step> {
+  const { size, tier, plan, offeredPerSecond } = run;
+  const web = site.startTask('web', run.name, {
+    address: '127.0.0.11',
+    cpuShare: size.cpu / 1024,
+    memoryMiB: size.memoryMiB,
+    // One local site (the minimal example's environment) runs every preset's task size: its worker count goes with it.
+    standInEnvironment: { APACHE_MAX_REQUEST_WORKERS: String(size.workers) },
+    apacheOverrides: tier.apacheOverrides,
+    phpFpm: tier.phpFpm,
+  });
+  try {
+    await site.waitHealthy(web);
+    await warmUp(web);
+    site.edge.setTargets([{ host: web.address!, port: web.port! }]);
+    const { warmUpRequestsPerUser, requestsPerLoop } = plan.shape;
+    const users = plan.users;
+    const loops = Math.max(1, Math.round((offeredPerSecond * STEP_SECONDS) / users / requestsPerLoop));
+    const requestsPerUser = warmUpRequestsPerUser + loops * requestsPerLoop;
+    // At the throttle's rate, or slower where the users (each waits for its answer) cannot offer it at p95 < 1 s.
+    const expectedSeconds = Math.max((users * requestsPerUser) / offeredPerSecond, (requestsPerUser * ACCEPTABLE_P95_MS) / 1000);
+    const idle = new IdleConnections(web.address!, web.port!, SITE_HOST, size.workers);
+    try {
+      const figures = await runPlan({
+        jmeterHome,
+        plan: plan.file,
+        usersFile: plan.usersFile,
+        properties: { users: `${users}`, rampup: '1', loops: `${loops}`, throughput: (offeredPerSecond * 60).toFixed(1) },
+        results: path.join(work, `${run.name}.csv`),
+        // A task that takes twice that has failed already (and a starved one answers after minutes, or never).
+        deadlineMs: (2 * expectedSeconds + 60) * 1000,
+        usage: () => taskUsage(web.processGroups()),
+        otherCpuSeconds: () => ({
+          database: processCpuSeconds(site.database.pid), cache: processCpuSeconds(site.redis.pid), machine: machineBusyCpuSeconds(),
+        }),
+        excludeThreadsNamed: WARM_UP_THREAD_GROUP,
+      });
+      return { offeredPerSecond, figures, idleResponses: idle.responses, failure: failure(figures) };
+    } finally {
+      idle.stop();
+    }
+  } finally {
+    await stopTask(web);
+  }
+}
+
+function printStep(k: number, step: Step, size: WebSize): void {
+  const { figures } = step;
+  const { total, otherCores } = figures;
+  console.log(`step ${String(k).padStart(2)}: offered ${step.offeredPerSecond.toFixed(2)} requests/s, achieved ${figures.throughputPerSecond.toFixed(2)}; ` +
+    `${total.requests} requests, ${total.errors} errors, p50/p95/p99 ${ms(total)} ms; web CPU ${cores(figures.cpuCores)} of ${size.cpu / 1024} cores, ` +
+    `memory peak ${figures.memoryPeakMiB.toFixed(0)} of ${size.memoryMiB} MiB; database ${cores(otherCores.database)}, cache ${cores(otherCores.cache)} cores; ` +
+    `machine ${cores(otherCores.machine)} of ${os.cpus().length} cores busy; idle connections answered ${step.idleResponses}; ` +
+    `${step.failure ? `FAILED (${step.failure})` : 'passed'}` +
+    `${figures.throughputPerSecond < CLIENT_BOUND_SHARE * step.offeredPerSecond ? '; achieved below the offered rate: the plan\'s users offered less' : ''}`);
+  if (!step.failure) return;
+  const slowest = [...figures.samplers].sort((a, b) => b.p95Ms - a.p95Ms).slice(0, 5);
+  for (const sampler of slowest) console.log(`    ${sampler.label.padEnd(40)} p95 ${String(sampler.p95Ms).padStart(6)} ms, ${sampler.errors} errors of ${sampler.requests}`);
+}
+
+async function measureTier(bench: Bench, preset: MeasuredPreset, size: WebSize, plan: Plan, tier: Tier): Promise<Capacity> {
+  console.log(`\n== ${preset}: ${size.cpu / 1024} vCPU, ${size.memoryMiB} MiB, ${size.workers} workers | plan ${plan.size} (${plan.users} users) | ` +
+    `${tier.name} | ${size.workers} idle connections ==`);
+  const unit = (size.cpu / 1024) * UNIT_PER_VCPU;
+  let passed: Step | undefined;
+  for (let k = 1; k <= MAX_STEPS; k++) {
+    const name = `web-${preset.toLowerCase()}-${tier.phpFpm ? 'fpm' : 'prefork'}-${k}`;
+    const step = await runStep(bench, { name, size, tier, plan, offeredPerSecond: (k + 1) * unit });
+    printStep(k, step, size);
+    if (step.failure) return { preset, size, plan: plan.size, tier, passed, next: step };
+    passed = step;
+  }
+  return { preset, size, plan: plan.size, tier, passed };
+}
+
+function printCapacities(capacities: Capacity[]): void {
+  console.log(`\n| preset | vCPU | memory MiB | workers | plan | tier | requests/s at p95 < ${ACCEPTABLE_P95_MS} ms | per vCPU | p50/p95/p99 ms | ` +
+    'web CPU | DB CPU | cache CPU | next step |');
+  console.log('| --- | ---: | ---: | ---: | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |');
+  for (const { preset, size, plan, tier, passed, next } of capacities) {
+    const vcpu = size.cpu / 1024;
+    const figures = passed?.figures;
+    const rate = figures ? figures.throughputPerSecond.toFixed(2) : 'none';
+    const nextStep = next ? `${next.offeredPerSecond.toFixed(2)} offered, ${next.figures.throughputPerSecond.toFixed(2)} achieved: ${next.failure}`
+      : `not run (${MAX_STEPS} steps passed)`;
+    console.log(`| ${preset} | ${vcpu} | ${size.memoryMiB} | ${size.workers} | ${plan} | ${tier.name} | ${rate} | ` +
+      `${figures ? (figures.throughputPerSecond / vcpu).toFixed(2) : '-'} | ${figures ? ms(figures.total) : '-'} | ${cores(figures?.cpuCores)} | ` +
+      `${cores(figures?.otherCores.database)} | ${cores(figures?.otherCores.cache)} | ${nextStep} |`);
+  }
+  console.log('\nMEASURED in scripts/load/preset-capacity.ts (the image\'s tier):');
+  for (const capacity of capacities.filter(({ tier }) => !tier.phpFpm)) console.log(`  ${capacity.preset}: ${JSON.stringify(measurement(capacity))},`);
+}
+
+function measurement({ size, plan, tier, passed }: Capacity): TaskMeasurement {
+  const figures = passed?.figures;
+  const rounded = (value: number | undefined, digits: number) => Number((value ?? 0).toFixed(digits));
+  return {
+    plan,
+    vcpu: size.cpu / 1024,
+    memoryMiB: size.memoryMiB,
+    tier: tier.name,
+    requestsPerSecond: rounded(figures?.throughputPerSecond, 1),
+    p95Ms: figures?.total.p95Ms ?? 0,
+    databaseCores: rounded(figures?.otherCores.database, 2),
+    cacheCores: rounded(figures?.otherCores.cache, 2),
+  };
+}
+
 async function main(): Promise<void> {
+  const presets = process.argv.slice(2).map((name) => name.toUpperCase());
+  for (const name of presets) if (!(name in PRESETS)) throw new Error(`unknown preset ${name}: give ${Object.keys(PRESETS).join(' and/or ')}`);
+  const selected = (presets.length ? presets : Object.keys(PRESETS)) as MeasuredPreset[];
+  const sizes = new Map(selected.map((preset) => [preset, webSize(preset)]));
   const jmeterHome = execFileSync('bash', [path.join(__dirname, 'load', 'install-jmeter.sh')], { encoding: 'utf8' }).trim().split('\n').pop()!;
-  const site = new LocalSite(TEMPLATE);
+  const site = new LocalSite(PRESETS.DEVELOPMENT.template);
   const work = fs.mkdtempSync(path.join('/var/tmp', 'moodle-load-'));
   try {
     await site.startInstalled();
-    const cli = (script: string, args: string[]) => site.moodleCliChecked('install-or-upgrade', script, args);
-    cli('cfg.php', ['--name=tool_generator_users_password', '--set=load-test-Password-1']);
-    cli('../tool/generator/cli/maketestcourse.php', ['--shortname=loadtest', '--size=XS', '--bypasscheck']);
-    cli('../tool/generator/cli/maketestplan.php', ['--shortname=loadtest', '--size=XS', '--bypasscheck', '--updateuserspassword']);
-    const stored = (extension: string) => {
-      const hash = site.database.sql(
-        `SELECT contenthash FROM mdl_files WHERE component = 'tool_generator' AND filename LIKE '%.${extension}' ORDER BY id DESC LIMIT 1`, 'moodle').trim();
-      return fs.readFileSync(path.join(site.dataroot, 'filedir', hash.slice(0, 2), hash.slice(2, 4), hash), 'utf8');
-    };
-    const plan = path.join(work, 'plan.jmx');
-    const users = path.join(work, 'users.csv');
-    fs.writeFileSync(plan, patchPlan(stored('jmx'), { host: SITE_HOST, address: ADDRESSES.edge, responseTimeoutMs: RESPONSE_TIMEOUT_MS }));
-    fs.writeFileSync(users, stored('csv'));
-
-    const role = site.role('web');
-    const workers = Number(site.environment('web', 'web').APACHE_MAX_REQUEST_WORKERS);
-    const cpuShare = role.cpu / 1024;
-    console.log(`web task: ${role.cpu} CPU units (limited to ${cpuShare} of a core), ${role.memoryMiB} MiB, ${workers} Apache workers ` +
-      `(APACHE_MAX_REQUEST_WORKERS); client response timeout ${RESPONSE_TIMEOUT_MS / 1000} s; ${workers} idle connections where held`);
-    const rows: Row[] = [];
-    let taskNumber = 0;
-    let sustainedPerSecond: number | undefined;
-    for (const configuration of configurations(workers)) {
-      // The list grows by the sustained run once the image's capacity is known (its second run).
-      for (let i = 0; i < runs(sustainedPerSecond).length; i++) {
-        const run = runs(sustainedPerSecond)[i];
-        const web = site.startTask('web', `web-${taskNumber++}`, {
-          address: '127.0.0.11',
-          cpuShare,
-          apacheOverrides: configuration.apacheOverrides,
-          phpFpm: configuration.phpFpm,
-        });
-        await site.waitHealthy(web);
-        await warmUp(web);
-        site.edge.setTargets([{ host: web.address!, port: web.port! }]);
-        const idle = run.idle ? new IdleConnections(web.address!, web.port!, SITE_HOST, workers) : undefined;
-        const figures = await runPlan({
-          jmeterHome,
-          plan,
-          usersFile: users,
-          properties: run.properties,
-          results: path.join(work, `results-${taskNumber}.csv`),
-          deadlineMs: RUN_DEADLINE_MS,
-          usage: () => taskUsage(web.processGroups()),
-        });
-        idle?.stop();
-        const row: Row = {
-          configuration: configuration.name,
-          run: run.name,
-          idle: run.idle ? workers : 0,
-          baseline: configuration.baseline ?? false,
-          figures: { ...figures, idleResponses: idle?.responses ?? 0 },
-        };
-        // The image's capacity with idle connections held sets the rate every configuration's sustained run gets.
-        if (!sustainedPerSecond && run.idle && run.properties.throughput === '100000') sustainedPerSecond = SUSTAINED_SHARE * figures.throughputPerSecond;
-        rows.push(row);
-        printRun(row);
-        await stopTask(web);
+    site.moodleCliChecked('install-or-upgrade', 'cfg.php', ['--name=tool_generator_users_password', '--set=load-test-Password-1']);
+    const plans = new Map<string, Plan>();
+    for (const preset of selected) {
+      const { plan, users } = PRESETS[preset];
+      if (!plans.has(plan)) plans.set(plan, makePlan(site, plan, work, users));
+    }
+    console.log(`${os.cpus().length} cores on this machine; client response timeout ${RESPONSE_TIMEOUT_MS / 1000} s; ` +
+      `a step offers (k + 1) × ${UNIT_PER_VCPU} requests/s per vCPU for about ${STEP_SECONDS} s`);
+    const capacities: Capacity[] = [];
+    for (const preset of selected) {
+      const size = sizes.get(preset)!;
+      for (const tier of tiers(size.workers)) {
+        capacities.push(await measureTier({ site, jmeterHome, work }, preset, size, plans.get(PRESETS[preset].plan)!, tier));
       }
     }
-    printComparison(rows);
+    printCapacities(capacities);
   } finally {
     await site.stop(false);
     fs.rmSync(work, { recursive: true, force: true });

@@ -34,3 +34,29 @@ export function patchPlan(xml: string, options: { host: string; address: string;
   patched = patched.replace(timerEnd, `$1\n${dns}`);
   return patched;
 }
+
+/** The plan's first thread group: it logs every user in once, before the measured group starts. */
+export const WARM_UP_THREAD_GROUP = 'Warm-up site';
+const MEASURED_THREAD_GROUP = 'Moodle Test';
+
+export interface PlanShape {
+  /** The measured group's users (threads), as maketestplan.php wrote them for the plan's size. */
+  readonly users: number;
+  readonly warmUpRequestsPerUser: number;
+  /** The measured group's requests in each of a user's loops. */
+  readonly requestsPerLoop: number;
+}
+
+export function planShape(xml: string): PlanShape {
+  const groups = xml.split(/<ThreadGroup [^>]*testname="/).slice(1);
+  const group = (name: string) => {
+    const found = groups.find((text) => text.startsWith(`${name}"`));
+    if (!found) throw new Error(`the test plan has no thread group "${name}": not a plan of admin/tool/generator`);
+    return found;
+  };
+  const requests = (text: string) => (text.match(/<HTTPSamplerProxy [^>]*enabled="true"/g) ?? []).length;
+  const measured = group(MEASURED_THREAD_GROUP);
+  const users = /__property\(users,users,(\d+)\)/.exec(measured);
+  if (!users) throw new Error(`the test plan's "${MEASURED_THREAD_GROUP}" thread group names no users property`);
+  return { users: Number(users[1]), warmUpRequestsPerUser: requests(group(WARM_UP_THREAD_GROUP)), requestsPerLoop: requests(measured) };
+}

@@ -150,20 +150,48 @@ describe('fetch-moodle.sh: the pinned commit, proved', () => {
   });
 });
 
-describe('install-ca-bundle.sh: the RDS CA bundle only with its pinned sha256', () => {
-  const bundle = path.join(tempDir('ca-'), 'global-bundle.pem');
-  fs.writeFileSync(bundle, '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n-----BEGIN CERTIFICATE-----\nMIIC\n-----END CERTIFICATE-----\n');
+describe('install-ca-bundle.sh: the RDS CA bundle only with its pinned sha256, one file per certificate', () => {
+  const work = tempDir('ca-');
+  const selfSigned = (name: string) => {
+    run('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '2', '-subj', `/CN=${name}`,
+      '-keyout', path.join(work, `${name}.key`), '-out', path.join(work, `${name}.pem`)]);
+    return fs.readFileSync(path.join(work, `${name}.pem`), 'utf8');
+  };
+  const bundle = path.join(work, 'global-bundle.pem');
+  fs.writeFileSync(bundle, selfSigned('rds-test-root-1') + selfSigned('rds-test-root-2'));
   const sha256 = crypto.createHash('sha256').update(fs.readFileSync(bundle)).digest('hex');
-  const install = (pin: string) => {
+  const roots = ['Amazon_Root_CA_1', 'Amazon_Root_CA_2', 'Amazon_Root_CA_3', 'Amazon_Root_CA_4', 'Starfield_Services_Root_Certificate_Authority_-_G2'];
+  const install = (pin: string, systemRoots = roots) => {
     const target = tempDir('ca-target-');
-    return { ...run('bash', [path.join(BUILD, 'install-ca-bundle.sh'), `file://${bundle}`, pin, target]), target };
+    const system = tempDir('ca-system-');
+    for (const root of systemRoots) fs.writeFileSync(path.join(system, `${root}.pem`), `${root}\n`);
+    const rootsFile = path.join(target, 'roots', 'amazon-trust-services.pem');
+    return { ...run('bash', [path.join(BUILD, 'install-ca-bundle.sh'), `file://${bundle}`, pin, target, system, rootsFile]), target, rootsFile };
   };
 
-  test('installs the bundle when its sha256 is the pin', () => {
+  test('installs each certificate of the bundle as a file of its own, which OpenSSL can hash for openssl.capath', () => {
     const result = install(sha256);
     expect(result).toMatchObject({ status: 0 });
     expect(result.output).toContain(`2 RDS CA certificates, sha256 ${sha256}`);
-    expect(fs.readFileSync(path.join(result.target, 'rds-global-bundle.crt'), 'utf8')).toBe(fs.readFileSync(bundle, 'utf8'));
+    const rds = path.join(result.target, 'rds');
+    expect(fs.readdirSync(rds).sort()).toEqual(['rds-ca-001.crt', 'rds-ca-002.crt']);
+    expect(fs.readFileSync(path.join(rds, 'rds-ca-002.crt'), 'utf8')).toBe(fs.readFileSync(path.join(work, 'rds-test-root-2.pem'), 'utf8'));
+    // What update-ca-certificates does to /etc/ssl/certs: a <subject hash>.0 link per single-certificate file.
+    expect(run('openssl', ['rehash', rds])).toMatchObject({ status: 0 });
+    expect(fs.readdirSync(rds).filter((file) => /^[0-9a-f]{8}\.0$/.test(file))).toHaveLength(2);
+    expect(run('openssl', ['verify', '-no-CAfile', '-CApath', rds, path.join(work, 'rds-test-root-2.pem')]).output).toMatch(/: OK/);
+  });
+
+  test('writes the Amazon Trust Services roots (ElastiCache\'s) to one small file', () => {
+    const result = install(sha256);
+    expect(fs.readFileSync(result.rootsFile, 'utf8')).toBe(roots.map((root) => `${root}\n`).join(''));
+    expect(result.output).toContain(`5 Amazon Trust Services roots in ${result.rootsFile}`);
+  });
+
+  test('a system store without one of those roots fails the build', () => {
+    const result = install(sha256, roots.slice(1));
+    expect(result.status).not.toBe(0);
+    expect(result.output).toMatch(/have no Amazon_Root_CA_1\.pem: install Debian's ca-certificates/);
   });
 
   test('a changed bundle fails the build, saying how to move the pin', () => {

@@ -126,7 +126,7 @@ $expected = [
     'session_redis_serializer_use_igbinary' => true,
     'session_redis_auth' => 'redis-token',
     'session_redis_encrypt' => [
-        'cafile' => '/etc/ssl/certs/ca-certificates.crt',
+        'cafile' => '/usr/local/share/moodle-ca/amazon-trust-services.pem',
         'verify_peer' => true,
         'verify_peer_name' => true,
     ],
@@ -320,6 +320,9 @@ $env = ['MOODLE_ROLE' => 'config', 'MOODLE_RUNTIME_DIR' => $runtime, 'MOODLE_CON
 check('entrypoint config role: exit 0 and config written', $code === 0 && is_file("$runtime/config.php"), $err);
 check('entrypoint: openssl.cafile ini from MOODLE_DB_CA_FILE',
     @file_get_contents("$runtime/php.d/90-db-ca.ini") === "openssl.cafile = \"/tmp/ca.pem\"\n");
+[$code, , $err] = run(['bash', "$bin/entrypoint.sh"], ['MOODLE_DB_CA_PATH' => '/etc/ssl/certs', 'MOODLE_DB_CA_FILE' => ''] + $env + base_env($tree));
+check('entrypoint: openssl.capath ini from MOODLE_DB_CA_PATH (the image\'s default), no cafile',
+    $code === 0 && @file_get_contents("$runtime/php.d/90-db-ca.ini") === "openssl.capath = \"/etc/ssl/certs\"\n", $err);
 [$code, , $err] = run(['bash', "$bin/entrypoint.sh"], ['MOODLE_ROLE' => 'nope'] + $env + base_env($tree));
 check('entrypoint: unknown role exits 64', $code === 64 && str_contains($err, 'nope'), "exit $code: $err");
 $env2 = $env + base_env($tree);

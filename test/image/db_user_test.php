@@ -240,6 +240,23 @@ check('TLS: a server certificate from another CA is refused (exit 1)',
     $code === 1 && str_contains($err, 'certificate verify failed'), "exit $code: $out$err");
 check('TLS: refused server, no user created', !user_exists('tls_user2'));
 
+// The image's way: a hashed certificate directory (openssl.capath, as update-ca-certificates makes /etc/ssl/certs).
+function hashed_ca_dir(?string $cafile): string {
+    $dir = sys_get_temp_dir() . '/db-user-capath-' . bin2hex(random_bytes(5));
+    mkdir($dir, 0700);
+    if ($cafile !== null) {
+        copy($cafile, "$dir/" . openssl_x509_parse(file_get_contents($cafile))['hash'] . '.0');
+    }
+    return $dir;
+}
+[$code, $out, $err] = ensure(['MOODLE_DB_USER' => 'tls_user3', 'MOODLE_DB_TLS' => 'true'],
+    ['-d', 'openssl.cafile=', '-d', 'openssl.capath=' . hashed_ca_dir($ca)]);
+check('TLS through openssl.capath: exit 0', $code === 0, "exit $code: $out$err");
+[$code, $out, $err] = ensure(['MOODLE_DB_USER' => 'tls_user4', 'MOODLE_DB_TLS' => 'true', 'MOODLE_DB_CONNECT_TRIES' => '1'],
+    ['-d', 'openssl.cafile=', '-d', 'openssl.capath=' . hashed_ca_dir(null)]);
+check('TLS through openssl.capath without the server\'s CA: refused (exit 1)',
+    $code === 1 && str_contains($err, 'certificate verify failed'), "exit $code: $out$err");
+
 // 9. The entrypoint runs it first in install-or-upgrade, and stops when it fails.
 function entrypoint(array $changes): array {
     global $bin, $host, $port, $adminuser, $adminpassword, $dbname, $output;

@@ -125,8 +125,8 @@ check('defaults: exit 0', $code === 0, "exit $code: $out$err");
 check('defaults: port 6379', ($config['server'] ?? null) === 'master.cache.abc.euw1.cache.amazonaws.com:6379');
 check('defaults: prefix mdl_muc_', ($config['prefix'] ?? null) === 'mdl_muc_');
 check("defaults: password ''", ($config['password'] ?? null) === '');
-check('defaults: TLS on with the system CA bundle',
-    ($config['encryption'] ?? null) === true && ($config['cafile'] ?? null) === '/etc/ssl/certs/ca-certificates.crt');
+check('defaults: TLS on with the Amazon Trust Services roots',
+    ($config['encryption'] ?? null) === true && ($config['cafile'] ?? null) === '/usr/local/share/moodle-ca/amazon-trust-services.pem');
 
 // 5. Store not ready: exit 3, 'not ready' on stderr, nothing written.
 $file = state_file();

@@ -23,6 +23,8 @@ export interface Certificate { readonly cert: string; readonly key: string }
 
 export class TestCa {
   readonly caFile: string;
+  /** A hashed certificate directory (as /etc/ssl/certs after update-ca-certificates) holding only the CA. */
+  readonly caPath: string;
   private readonly caKey: string;
 
   constructor(private readonly dir: string) {
@@ -31,6 +33,10 @@ export class TestCa {
     this.caKey = path.join(dir, 'ca.key');
     run('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=moodle-site-test-ca',
       '-keyout', this.caKey, '-out', this.caFile]);
+    this.caPath = path.join(dir, 'certs');
+    fs.mkdirSync(this.caPath);
+    fs.copyFileSync(this.caFile, path.join(this.caPath, 'moodle-site-test-ca.pem'));
+    run('openssl', ['rehash', this.caPath]);
   }
 
   /** A server certificate for DNS names or IP addresses. */
@@ -70,6 +76,12 @@ export class MariaDb {
 
   constructor(private readonly processes: Processes, private readonly options: MariaDbOptions) {
     this.socket = path.join(options.dir, 'mariadb.sock');
+  }
+
+  /** The server process's pid (benchmarks measure its CPU); a restart gives a new one. */
+  get pid(): number {
+    if (!this.server?.pid) throw new Error('MariaDB has not started');
+    return this.server.pid;
   }
 
   async start(): Promise<void> {
@@ -143,7 +155,15 @@ export interface RedisOptions {
 
 /** Redis with TLS (no plain port) and AUTH, as ElastiCache with transit encryption and an AUTH token. */
 export class Redis {
+  private server?: ChildProcess;
+
   constructor(private readonly processes: Processes, private readonly options: RedisOptions) {}
+
+  /** The server process's pid (benchmarks measure its CPU). */
+  get pid(): number {
+    if (!this.server?.pid) throw new Error('Redis has not started');
+    return this.server.pid;
+  }
 
   get address(): string {
     return this.options.address;
@@ -174,7 +194,7 @@ export class Redis {
       ...(this.options.replicaOf ? [`replicaof ${this.options.replicaOf} ${port}`, `masterauth "${password}"`, ...(tls ? ['tls-replication yes'] : [])] : []),
       '',
     ].join('\n'));
-    this.processes.start(this.options.name ?? 'redis', requireTool('redis-server', 'redis-server'), [conf]);
+    this.server = this.processes.start(this.options.name ?? 'redis', requireTool('redis-server', 'redis-server'), [conf]);
     await waitFor('Redis to answer PING', 15_000, async () => (this.cli('PING').trim() === 'PONG' ? true : undefined));
   }
 

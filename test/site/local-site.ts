@@ -230,8 +230,8 @@ export class LocalSite {
       ['/run/moodle', this.containerToLocal('/run/moodle', instance)],
       ['/var/cache/moodle-local', this.volumeToLocal('/var/cache/moodle-local', instance)],
       ...container.localVolumePaths.map((volume) => [volume, this.volumeToLocal(volume, instance)] as const),
-      // The image adds the RDS CA bundle to the system bundle; here the test CA signed every server certificate.
-      ['/etc/ssl/certs/ca-certificates.crt', this.ca.caFile],
+      // The image adds the RDS CAs to the system's hashed directory; here the test CA signed every server certificate.
+      ['/etc/ssl/certs', this.ca.caPath],
       ...container.mountPaths.map((mount) => [mount, this.dataroot] as const),
       // Files the Dockerfile copies into a folder (the release table, next to the scripts): their source here.
       ...this.image.copies.filter(([source, target]) => target.endsWith('/') && fs.statSync(path.join(IMAGE_DIR, source)).isFile())
@@ -278,6 +278,8 @@ export class LocalSite {
     address?: string;
     template?: SiteTemplate;
     cpuShare?: number;
+    /** The task's memory limit, as a Fargate task size's (benchmarks). */
+    memoryMiB?: number;
     timings?: Record<string, string>;
     /** Apache directives after the image's configuration (benchmarks compare configurations with it). */
     apacheOverrides?: string;
@@ -337,7 +339,7 @@ export class LocalSite {
         ...(this.runAs ? { uid: this.runAs.uid, gid: this.runAs.gid } : {}),
       });
     }
-    if (options.cpuShare !== undefined) limitCpu(child, name, options.cpuShare);
+    limitTask(child, name, { cpuShare: options.cpuShare, memoryMiB: options.memoryMiB });
     const fpmPidFile = fpm?.pidFile;
     const processGroups = () => {
       const fpmMaster = fpmPidFile && fs.existsSync(fpmPidFile) ? Number(fs.readFileSync(fpmPidFile, 'utf8').trim()) : undefined;
@@ -401,7 +403,7 @@ export class LocalSite {
     const cliDir = this.cliDir();
     this.makeDir(env.MOODLE_RUNTIME_DIR);
     fs.mkdirSync(path.join(env.MOODLE_RUNTIME_DIR, 'php.d'), { recursive: true });
-    fs.writeFileSync(path.join(env.MOODLE_RUNTIME_DIR, 'php.d', '90-db-ca.ini'), `openssl.cafile = "${env.MOODLE_DB_CA_FILE}"\n`);
+    fs.writeFileSync(path.join(env.MOODLE_RUNTIME_DIR, 'php.d', '90-db-ca.ini'), `openssl.capath = "${env.MOODLE_DB_CA_PATH}"\n`);
     const result = spawnSync('php', [path.join(cliDir, script), ...args], {
       encoding: 'utf8',
       env: { ...env, PATH: process.env.PATH, HOME: this.dir, PHP_INI_SCAN_DIR: `:${this.phpConfDir()}:${env.MOODLE_RUNTIME_DIR}/php.d` },
@@ -444,6 +446,9 @@ export class LocalSite {
     if (!fs.existsSync(dir)) {
       fs.mkdirSync(dir, { recursive: true });
       fs.copyFileSync(path.join(IMAGE_DIR, 'conf', 'php-moodle.ini'), path.join(dir, path.basename(this.image.phpIni)));
+      // PHP's curl reads libcurl's default CA bundle in the image (the system's, /etc/ssl/certs/ca-certificates.crt);
+      // here the test CA signed the stand-ins' certificates (the S3 stand-in's).
+      fs.writeFileSync(path.join(dir, 'zz-site-test-curl-ca.ini'), `curl.cainfo = "${this.ca.caFile}"\n`);
     }
     return dir;
   }
@@ -521,15 +526,29 @@ function apacheModules(phpFpm: boolean): string[] {
 const READONLY_ROOT = path.join(__dirname, 'readonly-root.sh');
 
 /**
- * Gives a task the CPU share of a Fargate task size (0.25 = 256 CPU units) through a cgroup (v1 cpu controller, as
- * root): the task's processes get that fraction of one core per scheduling period, as on Fargate.
+ * Gives a task a Fargate task size's limits through cgroups (v1, as root): its CPU share (0.25 = 256 CPU units), that
+ * fraction of one core per scheduling period as on Fargate, and its memory, beyond which the kernel's OOM killer ends
+ * one of its processes. Processes the task starts later inherit the groups.
  */
-function limitCpu(child: ChildProcess, name: string, share: number): void {
-  const dir = `/sys/fs/cgroup/cpu/moodle-site-test-${name}-${child.pid}`;
-  if (!fs.existsSync('/sys/fs/cgroup/cpu')) throw new Error('a CPU share needs the cgroup v1 cpu controller at /sys/fs/cgroup/cpu (and root)');
+function limitTask(child: ChildProcess, name: string, limits: { cpuShare?: number; memoryMiB?: number }): void {
+  if (limits.cpuShare !== undefined) {
+    joinCgroup(child, name, 'cpu', { 'cpu.cfs_period_us': '100000', 'cpu.cfs_quota_us': String(Math.round(limits.cpuShare * 100_000)) });
+  }
+  if (limits.memoryMiB !== undefined) {
+    const bytes = String(limits.memoryMiB * 1024 * 1024);
+    // With swap accounting on, memory and swap together: a Fargate task has no swap.
+    const swap: Record<string, string> = fs.existsSync('/sys/fs/cgroup/memory/memory.memsw.limit_in_bytes') ? { 'memory.memsw.limit_in_bytes': bytes } : {};
+    joinCgroup(child, name, 'memory', { 'memory.limit_in_bytes': bytes, ...swap });
+  }
+}
+
+/** Moves the task's entrypoint into a new cgroup of a v1 controller with these settings; the cgroup goes after the task. */
+function joinCgroup(child: ChildProcess, name: string, controller: string, settings: Record<string, string>): void {
+  const root = `/sys/fs/cgroup/${controller}`;
+  if (!fs.existsSync(`${root}/tasks`)) throw new Error(`a task's ${controller} limit needs the cgroup v1 ${controller} controller at ${root} (and root)`);
+  const dir = `${root}/moodle-site-test-${name}-${child.pid}`;
   fs.mkdirSync(dir);
-  fs.writeFileSync(`${dir}/cpu.cfs_period_us`, '100000');
-  fs.writeFileSync(`${dir}/cpu.cfs_quota_us`, String(Math.round(share * 100_000)));
+  for (const [file, value] of Object.entries(settings)) fs.writeFileSync(`${dir}/${file}`, value);
   fs.writeFileSync(`${dir}/tasks`, String(child.pid));
   child.once('exit', () => setTimeout(() => {
     try {

@@ -158,8 +158,8 @@ describe('A Moodle 4.5 site exported, imported into a new site and upgraded to 5
     sites.push(target);
     target.unpackMoodle(MOODLE_TREES['5.0']);
     await target.startBackingServices();
-    // The image's CA bundle stands for the system's, which trusts S3's CA as well: here the old site's test CA signed the
-    // S3 stand-in's certificate.
+    // The test CA file stands for the system's bundle (PHP's curl reads it), which trusts S3's CA as well: here the old
+    // site's test CA signed the S3 stand-in's certificate.
     fs.appendFileSync(target.ca.caFile, fs.readFileSync(source.ca.caFile));
     await target.startEdge();
     variants.missing = new SiteTemplate(importingTemplate(path.join(dir, 'missing'), exportBucket,

@@ -39,7 +39,7 @@ $configuration = [
     'compressor' => 0,
     'connectiontimeout' => 3,
     'encryption' => $tls,
-    'cafile' => $tls ? muc_env('MOODLE_REDIS_CA_FILE', '/etc/ssl/certs/ca-certificates.crt') : '',
+    'cafile' => $tls ? muc_env('MOODLE_REDIS_CA_FILE', '/usr/local/share/moodle-ca/amazon-trust-services.pem') : '',
     'clustermode' => false,
 ];
 

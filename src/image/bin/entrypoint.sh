@@ -22,12 +22,14 @@ ROLE="${MOODLE_ROLE:-web}"
 
 log() { echo "entrypoint: $*" >&2; }
 
-# Moodle's mysqli driver has no CA option: TLS verification uses PHP's openssl.cafile, which only php.ini
-# can set. An extra ini directory (leading ':' keeps the default scan dir) carries it to CLI and Apache.
+# Moodle's mysqli driver has no CA option: TLS verification uses PHP's openssl.capath (a hashed directory, read by
+# issuer) or openssl.cafile (a bundle, parsed whole on every connection), which only php.ini can set. An extra ini
+# directory (leading ':' keeps the default scan dir) carries them to CLI and Apache.
 mkdir -p "$MOODLE_RUNTIME_DIR/php.d" "$MOODLE_LOCALCACHEDIR"
-if [[ -n "${MOODLE_DB_CA_FILE:-}" ]]; then
-  printf 'openssl.cafile = "%s"\n' "$MOODLE_DB_CA_FILE" > "$MOODLE_RUNTIME_DIR/php.d/90-db-ca.ini"
-fi
+{
+  if [[ -n "${MOODLE_DB_CA_PATH:-}" ]]; then printf 'openssl.capath = "%s"\n' "$MOODLE_DB_CA_PATH"; fi
+  if [[ -n "${MOODLE_DB_CA_FILE:-}" ]]; then printf 'openssl.cafile = "%s"\n' "$MOODLE_DB_CA_FILE"; fi
+} > "$MOODLE_RUNTIME_DIR/php.d/90-db-ca.ini"
 export PHP_INI_SCAN_DIR="${PHP_INI_SCAN_DIR:-}:$MOODLE_RUNTIME_DIR/php.d"
 
 "$PHP" "$BIN_DIR/generate-config.php"

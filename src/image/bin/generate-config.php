@@ -35,7 +35,8 @@ if ($setup === null) {
 $configpath = env('MOODLE_CONFIG_PATH', "$moodledir/config.php");
 
 // mysqli driver: dboptions['ssl'] sets MYSQLI_CLIENT_SSL, and 'verify-full' adds MYSQLI_CLIENT_SSL_VERIFY_SERVER_CERT.
-// The driver takes no CA path: the CA comes from PHP's openssl.cafile (the entrypoint points it at MOODLE_DB_CA_FILE).
+// The driver takes no CA option: the CA comes from PHP's openssl.capath or cafile (the entrypoint sets them from
+// MOODLE_DB_CA_PATH and MOODLE_DB_CA_FILE).
 $dboptions = [
     'dbpersist' => false,
     'dbport' => env_int('MOODLE_DB_PORT', 3306),
@@ -110,7 +111,7 @@ if ($redishost !== null) {
     }
     if (env_bool('MOODLE_REDIS_TLS', true)) {
         $cfg['session_redis_encrypt'] = [
-            'cafile' => env('MOODLE_REDIS_CA_FILE', '/etc/ssl/certs/ca-certificates.crt'),
+            'cafile' => env('MOODLE_REDIS_CA_FILE', '/usr/local/share/moodle-ca/amazon-trust-services.pem'),
             'verify_peer' => true,
             'verify_peer_name' => true,
         ];

@@ -27,7 +27,7 @@ db_client_config() {
     echo "host=$MOODLE_DB_HOST"
     echo "port=${MOODLE_DB_PORT:-3306}"
     echo "default-character-set=utf8mb4"
-    echo "ssl-ca=${MOODLE_DB_CA_FILE:-/etc/ssl/certs/ca-certificates.crt}"
+    if [[ -n "${MOODLE_DB_CA_FILE:-}" ]]; then echo "ssl-ca=$MOODLE_DB_CA_FILE"; else echo "ssl-capath=${MOODLE_DB_CA_PATH:-/etc/ssl/certs}"; fi
     echo "ssl-verify-server-cert"
   } > "$file")
   echo "$file"
