@@ -4,10 +4,11 @@
 // web task gets the preset's CPU share, memory limit and Apache workers from its synthesized template (DEVELOPMENT:
 // the minimal example, PRODUCTION: production-domain), and as many idle load balancer connections as it has workers.
 // Load is Moodle's own JMeter plan (admin/tool/generator: XS for DEVELOPMENT, S for PRODUCTION) with its throttle
-// stepped: step k offers (k + 1) units, a unit being 2 requests/s per vCPU, each step about a minute on a new task,
+// stepped: step k offers 4 + (k - 1) × 2 requests/s per vCPU (--from=N, --unit=N), each step about a minute on a new task,
 // until a step fails (p95 >= 1 s or an error) or 12 steps passed. Prints each step (throughput, latency, the web
 // task's, the database's and the cache's CPU) and a capacity table. Compare within one run only.
-// Usage (as root): npx projen benchmark:load [PRESET...]   (DEVELOPMENT, PRODUCTION; default both; synthesizes both examples)
+// Usage (as root): npx projen benchmark:load [-- PRESET... --from=N --unit=N --tier=prefork|fpm]
+//   (presets DEVELOPMENT, PRODUCTION, default both; both tiers by default; synthesizes both examples)
 //   or, with cdk.out/examples/minimal and production-domain synthesized: npx ts-node -T --project tsconfig.dev.json scripts/benchmark-load.ts [PRESET...]
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
@@ -19,7 +20,7 @@ import { RunFigures, runPlan, SamplerFigures } from './load/jmeter';
 import { patchPlan, planShape, PlanShape, WARM_UP_THREAD_GROUP } from './load/moodle-plan';
 import type { MeasuredPreset, TaskMeasurement } from './load/preset-capacity';
 import { machineBusyCpuSeconds, processCpuSeconds, taskUsage } from './load/task-usage';
-import { ADDRESSES, LocalSite, PROJECT_DIR, SITE_HOST, SiteTemplate, Task } from '../test/site/local-site';
+import { ADDRESSES, LocalSite, PROJECT_DIR, SITE_HOST, SiteTemplate, Task, taskCgroup } from '../test/site/local-site';
 import { PhpFpmOptions } from '../test/site/php-fpm';
 
 const EXAMPLES = path.join(PROJECT_DIR, 'cdk.out', 'examples');
@@ -33,8 +34,12 @@ const PRESETS: Record<MeasuredPreset, { readonly template: string; readonly plan
 const RESPONSE_TIMEOUT_MS = 60_000;
 const ACCEPTABLE_P95_MS = 1000;
 const MAX_STEPS = 12;
-/** Requests per second per vCPU in one step of the offered rate. */
-const UNIT_PER_VCPU = 2;
+/** Requests per second per vCPU: of one step of the offered rate (--unit=N), and of the first step (--from=N). */
+const option = (name: string, fallback: number) => Number(process.argv.find((arg) => arg.startsWith(`--${name}=`))?.split('=')[1] ?? fallback);
+const UNIT_PER_VCPU = option('unit', 2);
+const FIRST_STEP_PER_VCPU = option('from', 2 * UNIT_PER_VCPU);
+/** Only this tier (--tier=prefork or --tier=fpm); both by default. */
+const ONLY_TIER = process.argv.find((arg) => arg.startsWith('--tier='))?.split('=')[1];
 const STEP_SECONDS = 60;
 /** Below this share of the offered rate, the plan's users (each waits for its answer) set the rate, not the throttle. */
 const CLIENT_BOUND_SHARE = 0.9;
@@ -65,6 +70,8 @@ interface Step {
   readonly offeredPerSecond: number;
   readonly figures: RunFigures;
   readonly idleResponses: number;
+  /** The share of CFS periods in which the task's CPU quota ran out (cpu.stat nr_throttled / nr_periods). */
+  readonly throttledShare: number;
   readonly failure?: string;
 }
 
@@ -173,6 +180,7 @@ async function runStep({ site, jmeterHome, work }: Bench, run: {
     // At the throttle's rate, or slower where the users (each waits for its answer) cannot offer it at p95 < 1 s.
     const expectedSeconds = Math.max((users * requestsPerUser) / offeredPerSecond, (requestsPerUser * ACCEPTABLE_P95_MS) / 1000);
     const idle = new IdleConnections(web.address!, web.port!, SITE_HOST, size.workers);
+    const throttlingBefore = cpuThrottling(web);
     try {
       const figures = await runPlan({
         jmeterHome,
@@ -188,7 +196,10 @@ async function runStep({ site, jmeterHome, work }: Bench, run: {
         }),
         excludeThreadsNamed: WARM_UP_THREAD_GROUP,
       });
-      return { offeredPerSecond, figures, idleResponses: idle.responses, failure: failure(figures) };
+      const throttlingAfter = cpuThrottling(web);
+      const periods = Math.max(1, throttlingAfter.periods - throttlingBefore.periods);
+      const throttledShare = (throttlingAfter.throttled - throttlingBefore.throttled) / periods;
+      return { offeredPerSecond, figures, idleResponses: idle.responses, throttledShare, failure: failure(figures) };
     } finally {
       idle.stop();
     }
@@ -197,12 +208,18 @@ async function runStep({ site, jmeterHome, work }: Bench, run: {
   }
 }
 
+function cpuThrottling(task: Task): { periods: number; throttled: number } {
+  const stat = fs.readFileSync(`${taskCgroup('cpu', task.name, task.process.pid!)}/cpu.stat`, 'utf8');
+  const value = (name: string) => Number(new RegExp(`^${name} (\\d+)$`, 'm').exec(stat)?.[1] ?? NaN);
+  return { periods: value('nr_periods'), throttled: value('nr_throttled') };
+}
+
 function printStep(k: number, step: Step, size: WebSize): void {
   const { figures } = step;
   const { total, otherCores } = figures;
   console.log(`step ${String(k).padStart(2)}: offered ${step.offeredPerSecond.toFixed(2)} requests/s, achieved ${figures.throughputPerSecond.toFixed(2)}; ` +
     `${total.requests} requests, ${total.errors} errors, p50/p95/p99 ${ms(total)} ms; web CPU ${cores(figures.cpuCores)} of ${size.cpu / 1024} cores, ` +
-    `memory peak ${figures.memoryPeakMiB.toFixed(0)} of ${size.memoryMiB} MiB; database ${cores(otherCores.database)}, cache ${cores(otherCores.cache)} cores; ` +
+    `quota run out in ${(100 * step.throttledShare).toFixed(0)} % of periods; memory peak ${figures.memoryPeakMiB.toFixed(0)} of ${size.memoryMiB} MiB; database ${cores(otherCores.database)}, cache ${cores(otherCores.cache)} cores; ` +
     `machine ${cores(otherCores.machine)} of ${os.cpus().length} cores busy; idle connections answered ${step.idleResponses}; ` +
     `${step.failure ? `FAILED (${step.failure})` : 'passed'}` +
     `${figures.throughputPerSecond < CLIENT_BOUND_SHARE * step.offeredPerSecond ? '; achieved below the offered rate: the plan\'s users offered less' : ''}`);
@@ -218,7 +235,8 @@ async function measureTier(bench: Bench, preset: MeasuredPreset, size: WebSize, 
   let passed: Step | undefined;
   for (let k = 1; k <= MAX_STEPS; k++) {
     const name = `web-${preset.toLowerCase()}-${tier.phpFpm ? 'fpm' : 'prefork'}-${k}`;
-    const step = await runStep(bench, { name, size, tier, plan, offeredPerSecond: (k + 1) * unit });
+    const offeredPerSecond = (size.cpu / 1024) * FIRST_STEP_PER_VCPU + (k - 1) * unit;
+    const step = await runStep(bench, { name, size, tier, plan, offeredPerSecond });
     printStep(k, step, size);
     if (step.failure) return { preset, size, plan: plan.size, tier, passed, next: step };
     passed = step;
@@ -260,7 +278,7 @@ function measurement({ size, plan, tier, passed }: Capacity): TaskMeasurement {
 }
 
 async function main(): Promise<void> {
-  const presets = process.argv.slice(2).map((name) => name.toUpperCase());
+  const presets = process.argv.slice(2).filter((arg) => !arg.startsWith('--')).map((name) => name.toUpperCase());
   for (const name of presets) if (!(name in PRESETS)) throw new Error(`unknown preset ${name}: give ${Object.keys(PRESETS).join(' and/or ')}`);
   const selected = (presets.length ? presets : Object.keys(PRESETS)) as MeasuredPreset[];
   const sizes = new Map(selected.map((preset) => [preset, webSize(preset)]));
@@ -276,11 +294,11 @@ async function main(): Promise<void> {
       if (!plans.has(plan)) plans.set(plan, makePlan(site, plan, work, users));
     }
     console.log(`${os.cpus().length} cores on this machine; client response timeout ${RESPONSE_TIMEOUT_MS / 1000} s; ` +
-      `a step offers (k + 1) × ${UNIT_PER_VCPU} requests/s per vCPU for about ${STEP_SECONDS} s`);
+      `step k offers ${FIRST_STEP_PER_VCPU} + (k - 1) × ${UNIT_PER_VCPU} requests/s per vCPU for about ${STEP_SECONDS} s`);
     const capacities: Capacity[] = [];
     for (const preset of selected) {
       const size = sizes.get(preset)!;
-      for (const tier of tiers(size.workers)) {
+      for (const tier of tiers(size.workers).filter((t) => !ONLY_TIER || (ONLY_TIER === 'fpm') === !!t.phpFpm)) {
         capacities.push(await measureTier({ site, jmeterHome, work }, preset, size, plans.get(PRESETS[preset].plan)!, tier));
       }
     }

@@ -18,7 +18,7 @@ describe('the README capacity table', () => {
     });
     expect(table).toContain('| `DEVELOPMENT` | 1 → 2 (0.25 vCPU, 1024 MiB) | 2.5 → 5 | 25 → 50 |');
     expect(table).toContain('| `PRODUCTION` | 2 → 10 (1 vCPU, 2048 MiB) | 19 → 95 | 190 → 950 |');
-    expect(table).toContain('at 2.5 requests/s with p95 610 ms; at that load the database (MariaDB) used 0.12 and the cache (Redis) 0.03 CPU cores');
+    expect(table).toContain('at 2.5 requests/s with p95 610 ms; at that load the database (MariaDB) used 0.12 and the cache (Redis) 0.03 CPU cores, so about 0.24 and 0.06 at 2 tasks');
   });
 
   test('the measurements are of each preset\'s current web task size', () => {

@@ -23,10 +23,11 @@ export interface TaskMeasurement {
 
 export type MeasuredPreset = 'DEVELOPMENT' | 'PRODUCTION';
 
-// TODO(lead): fill from the run
+// From npx projen benchmark:load -- --from=5 --unit=1 --tier=prefork, 2026-12-08 (docs/benchmarks/load-2026-12-08-finer.txt,
+// docs/decisions/performance.md): the image's tier, the last step that passed.
 export const MEASURED: Record<MeasuredPreset, TaskMeasurement> = {
-  DEVELOPMENT: { plan: 'XS', vcpu: 0.25, memoryMiB: 1024, tier: 'prefork + mod_php', requestsPerSecond: 0, p95Ms: 0, databaseCores: 0, cacheCores: 0 },
-  PRODUCTION: { plan: 'S', vcpu: 1, memoryMiB: 2048, tier: 'prefork + mod_php', requestsPerSecond: 0, p95Ms: 0, databaseCores: 0, cacheCores: 0 },
+  DEVELOPMENT: { plan: 'XS', vcpu: 0.25, memoryMiB: 1024, tier: 'prefork + mod_php', requestsPerSecond: 1.5, p95Ms: 652, databaseCores: 0.02, cacheCores: 0.02 },
+  PRODUCTION: { plan: 'S', vcpu: 1, memoryMiB: 2048, tier: 'prefork + mod_php', requestsPerSecond: 6.8, p95Ms: 585, databaseCores: 0.09, cacheCores: 0.07 },
 };
 /** An active user's pace: one page of the plan's mix (course, forum, login) every this many seconds. */
 export const SECONDS_BETWEEN_PAGES = 10;
@@ -81,8 +82,10 @@ export function presetCapacityTable(measured: Record<MeasuredPreset, TaskMeasure
     const users = (tasks: number) => Math.round(rate(tasks) * SECONDS_BETWEEN_PAGES);
     rows.push(`| \`${preset}\` | ${tier.minTasks} → ${tier.maxTasks} (${tier.vcpu} vCPU, ${tier.memoryMiB} MiB) | ${rate(tier.minTasks)} → ${rate(tier.maxTasks)} | ` +
       `${users(tier.minTasks)} → ${users(tier.maxTasks)} |`);
+    const atMost = (cores: number) => Number((cores * tier.maxTasks).toFixed(2));
     notes.push(`- \`${preset}\`: one web task (${task.tier}) served Moodle's ${task.plan} plan at ${task.requestsPerSecond} requests/s with ` +
-      `p95 ${task.p95Ms} ms; at that load the database (MariaDB) used ${task.databaseCores} and the cache (Redis) ${task.cacheCores} CPU cores.`);
+      `p95 ${task.p95Ms} ms; at that load the database (MariaDB) used ${task.databaseCores} and the cache (Redis) ${task.cacheCores} CPU cores, ` +
+      `so about ${atMost(task.databaseCores)} and ${atMost(task.cacheCores)} at ${tier.maxTasks} tasks.`);
   }
   return [...rows, '', ...notes].join('\n');
 }

@@ -542,11 +542,16 @@ function limitTask(child: ChildProcess, name: string, limits: { cpuShare?: numbe
   }
 }
 
+/** The cgroup of a task started with a limit of this v1 controller (benchmarks read its cpu.stat). */
+export function taskCgroup(controller: string, name: string, pid: number): string {
+  return `/sys/fs/cgroup/${controller}/moodle-site-test-${name}-${pid}`;
+}
+
 /** Moves the task's entrypoint into a new cgroup of a v1 controller with these settings; the cgroup goes after the task. */
 function joinCgroup(child: ChildProcess, name: string, controller: string, settings: Record<string, string>): void {
   const root = `/sys/fs/cgroup/${controller}`;
   if (!fs.existsSync(`${root}/tasks`)) throw new Error(`a task's ${controller} limit needs the cgroup v1 ${controller} controller at ${root} (and root)`);
-  const dir = `${root}/moodle-site-test-${name}-${child.pid}`;
+  const dir = taskCgroup(controller, name, child.pid!);
   fs.mkdirSync(dir);
   for (const [file, value] of Object.entries(settings)) fs.writeFileSync(`${dir}/${file}`, value);
   fs.writeFileSync(`${dir}/tasks`, String(child.pid));
