@@ -10,23 +10,26 @@
 // Usage: npx projen benchmark:db-tls [-- requests]   (default 200)
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
-import * as http from 'http';
 import * as path from 'path';
-import { ADDRESSES, LocalSite, PROJECT_DIR, SITE_HOST, Task } from '../test/site/local-site';
+import { percentile } from './load/jmeter';
+import { getFromTask, stopTask } from './load/web-task';
+import { IMAGE_DIR } from '../test/site/dockerfile';
+import { ADDRESSES, LocalSite, PROJECT_DIR, Task } from '../test/site/local-site';
 
 const REQUESTS = Number(process.argv[2] ?? 200);
 const TEMPLATE = path.join(PROJECT_DIR, 'cdk.out', 'examples', 'minimal', 'MoodleMinimal.template.json');
 const TIMINGS = path.join(__dirname, 'load', 'tls-connect-timings.php');
 const SYSTEM_BUNDLE = '/etc/ssl/certs/ca-certificates.crt';
-const AMAZON_ROOTS = ['Amazon_Root_CA_1', 'Amazon_Root_CA_2', 'Amazon_Root_CA_3', 'Amazon_Root_CA_4', 'Starfield_Services_Root_Certificate_Authority_-_G2'];
+/** The roots build/install-ca-bundle.sh puts in the image's Redis CA file. */
+const AMAZON_ROOTS = /^roots=\(([^)]*)\)$/m.exec(fs.readFileSync(path.join(IMAGE_DIR, 'build', 'install-ca-bundle.sh'), 'utf8'))![1].trim().split(/\s+/);
 const PLAIN_USER = { name: 'bench_plain', password: 'bench-plain-Password-1' };
 
 interface Figures { readonly median: number; readonly p95: number }
 
 function percentiles(times: number[]): Figures {
   const sorted = [...times].sort((a, b) => a - b);
-  const at = (p: number) => Math.round(sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] * 100) / 100;
-  return { median: at(0.5), p95: at(0.95) };
+  const at = (p: number) => Math.round(percentile(sorted, p) * 100) / 100;
+  return { median: at(50), p95: at(95) };
 }
 
 function connectTimings(ini: Record<string, string>, args: string[]): Figures {
@@ -34,28 +37,22 @@ function connectTimings(ini: Record<string, string>, args: string[]): Figures {
   return JSON.parse(execFileSync('php', [...settings, TIMINGS, ...args, String(REQUESTS)], { encoding: 'utf8' }));
 }
 
-function get(task: Task, page: string): Promise<number> {
-  const start = process.hrtime.bigint();
-  return new Promise((resolve, reject) => {
-    http.get({ host: task.address, port: task.port, path: page, headers: { 'Host': SITE_HOST, 'X-Forwarded-Proto': 'https' }, agent: false }, (res) => {
-      if (res.statusCode !== 200) reject(new Error(`${page}: HTTP ${res.statusCode}`));
-      res.resume().once('end', () => resolve(Number(process.hrtime.bigint() - start) / 1e6));
-    }).once('error', reject);
-  });
+async function loginPage(task: Task): Promise<number> {
+  const { status, ms } = await getFromTask(task, '/login/index.php');
+  if (status !== 200) throw new Error(`/login/index.php: HTTP ${status}`);
+  return ms;
 }
 
 async function loginPageTimes(site: LocalSite, name: string, standInEnvironment: Record<string, string>): Promise<number[]> {
   const task = site.startTask('web', name, { address: '127.0.0.11', standInEnvironment });
   try {
     await site.waitHealthy(task);
-    for (let i = 0; i < 10; i++) await get(task, '/login/index.php');
+    for (let i = 0; i < 10; i++) await loginPage(task);
     const times: number[] = [];
-    for (let i = 0; i < REQUESTS; i++) times.push(await get(task, '/login/index.php'));
+    for (let i = 0; i < REQUESTS; i++) times.push(await loginPage(task));
     return times;
   } finally {
-    const exited = new Promise((resolve) => task.process.once('exit', resolve));
-    task.process.kill('SIGTERM');
-    await exited;
+    await stopTask(task);
   }
 }
 

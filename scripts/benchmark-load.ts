@@ -12,7 +12,6 @@
 //   or, with cdk.out/examples/minimal and production-domain synthesized: npx ts-node -T --project tsconfig.dev.json scripts/benchmark-load.ts [PRESET...]
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
-import * as http from 'http';
 import * as os from 'os';
 import * as path from 'path';
 import { IdleConnections } from './load/idle-connections';
@@ -20,6 +19,7 @@ import { RunFigures, runPlan, SamplerFigures } from './load/jmeter';
 import { patchPlan, planShape, PlanShape, WARM_UP_THREAD_GROUP } from './load/moodle-plan';
 import type { MeasuredPreset, TaskMeasurement } from './load/preset-capacity';
 import { machineBusyCpuSeconds, processCpuSeconds, taskUsage } from './load/task-usage';
+import { getFromTask, stopTask } from './load/web-task';
 import { ADDRESSES, LocalSite, PROJECT_DIR, SITE_HOST, SiteTemplate, Task, taskCgroup } from '../test/site/local-site';
 import { PhpFpmOptions } from '../test/site/php-fpm';
 
@@ -120,28 +120,8 @@ function makePlan(site: LocalSite, size: string, work: string, users?: number): 
 /** A task that has served pages before (OPcache filled, as in a task that has run a while): the plan's public pages, a few times. */
 async function warmUp(task: Task): Promise<void> {
   for (let i = 0; i < 3; i++) {
-    for (const page of ['/', '/login/index.php']) {
-      await new Promise<void>((resolve, reject) => {
-        http.get({ host: task.address, port: task.port, path: page, headers: { 'Host': SITE_HOST, 'X-Forwarded-Proto': 'https' }, agent: false }, (res) => {
-          res.resume().once('end', () => resolve());
-        }).once('error', reject);
-      });
-    }
+    for (const page of ['/', '/login/index.php']) await getFromTask(task, page);
   }
-}
-
-/** Stops every process group of the task (a PHP-FPM master has its own) and waits for its entrypoint. */
-async function stopTask(task: Task): Promise<void> {
-  if (task.process.exitCode !== null || task.process.signalCode !== null) return;
-  const exited = new Promise((resolve) => task.process.once('exit', resolve));
-  for (const group of task.processGroups()) {
-    try {
-      process.kill(-group, 'SIGTERM');
-    } catch {
-      // already gone
-    }
-  }
-  await exited;
 }
 
 const ms = (figures: SamplerFigures) => `${figures.medianMs}/${figures.p95Ms}/${figures.p99Ms}`;

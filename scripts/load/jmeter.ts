@@ -93,7 +93,8 @@ export async function runPlan(run: PlanRun): Promise<RunFigures> {
   };
 }
 
-function percentile(sorted: number[], p: number): number {
+/** The p-th percentile of sorted values (the nearest rank below). */
+export function percentile(sorted: number[], p: number): number {
   return sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 
