@@ -22,7 +22,8 @@ export async function newPage(browser: Browser): Promise<Page> {
   const page = await context.newPage();
   // Moodle's user tours (tool_usertours) open when their JavaScript has loaded, which can be after an action began;
   // Playwright runs this handler whenever the tour covers an element an action waits for: end it, as a user would.
-  await page.addLocatorHandler(page.locator('[data-flexitour="backdrop"]'), endUserTour);
+  // A step's container is there with or without a backdrop (CI once saw a step without one intercept a click).
+  await page.addLocatorHandler(page.locator('[data-flexitour="container"]').first(), endUserTour);
   return page;
 }
 
@@ -67,12 +68,12 @@ export async function logOut(page: Page): Promise<void> {
   await page.waitForSelector('#user-menu-toggle', { state: 'detached' });
 }
 
-/** Ends the open user tour whose backdrop is given: its step's end button, else Escape (tour.js ends a tour on it). */
-async function endUserTour(backdrop: Locator): Promise<void> {
-  const end = backdrop.page().locator('[data-flexitour="container"] [data-role="end"]');
+/** Ends the open user tour whose step is given: its end button, else Escape (tour.js ends a tour on it). */
+async function endUserTour(step: Locator): Promise<void> {
+  const end = step.locator('[data-role="end"]');
   if (await end.count() > 0) await end.first().click();
-  else await backdrop.page().keyboard.press('Escape');
-  await backdrop.waitFor({ state: 'hidden', timeout: 5_000 });
+  else await step.page().keyboard.press('Escape');
+  await step.waitFor({ state: 'hidden', timeout: 5_000 });
 }
 
 export async function screenshot(page: Page, dir: string, name: string): Promise<string> {
